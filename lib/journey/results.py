@@ -1,0 +1,100 @@
+"""The one rendering mixin shared by every result object.
+
+Results are ``@dataclass(frozen=True, slots=True)`` objects. A collection-like result
+implements :meth:`to_frame`; this mixin derives ``to_dicts()``, ``_repr_html_()`` (escaped,
+so customer text is safe in a notebook or a report) and ``__str__`` from it, so every
+module renders numbers the same way. Formatting follows the column name:
+
+* ``rel_*`` and ``*share*`` / ``conversion*`` / ``*rate*`` columns are percentages;
+* a ``<stem>_ci_lower`` / ``<stem>_ci_upper`` pair is shown as one ``<stem>_ci`` column
+  ``[lower, upper]`` (in percent when the stem starts with ``rel_``);
+* ``pvalue*`` columns keep small values readable (``<0.001`` is never rounded to 0);
+* other numbers are shown to 3 significant digits, integers as integers.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+_PERCENT_MARKERS = ("share", "conversion", "rate", "chance_to_win")
+
+
+def _is_percent_column(name: str) -> bool:
+    return name.startswith("rel_") or any(marker in name for marker in _PERCENT_MARKERS)
+
+
+def format_number(value: Any, column: str = "") -> str:
+    """Format one cell according to the rules in the module docstring."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "NaN" if isinstance(value, float) else ""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        if column.startswith("pvalue"):
+            return "<0.0001" if 0 < value < 1e-4 else f"{value:.4f}"
+        if _is_percent_column(column):
+            return f"{value * 100:.3g}%" if abs(value) >= 0.001 or value == 0 else f"{value * 100:.2g}%"
+        if value == 0:
+            return "0"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.3g}"
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A string-valued copy of ``frame`` laid out for people (CI pairs merged)."""
+    out = pd.DataFrame(index=frame.index)
+    columns = list(frame.columns)
+    skip: set[str] = set()
+    for column in columns:
+        if column in skip:
+            continue
+        if column.endswith("_ci_lower"):
+            stem = column[: -len("_ci_lower")]
+            upper = f"{stem}_ci_upper"
+            if upper in frame.columns:
+                skip.add(upper)
+                lowers = [format_number(v, column) for v in frame[column]]
+                uppers = [format_number(v, upper) for v in frame[upper]]
+                out[f"{stem}_ci"] = [f"[{lo}, {hi}]" for lo, hi in zip(lowers, uppers, strict=True)]
+                continue
+        out[column] = [format_number(v, str(column)) for v in frame[column]]
+    return out
+
+
+class ResultMixin:
+    """Shared rendering for results: subclasses implement :meth:`to_frame`."""
+
+    __slots__ = ()
+
+    def to_frame(self) -> pd.DataFrame:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """Plain records (JSON-friendly apart from timestamps)."""
+        return self.to_frame().to_dict(orient="records")
+
+    def _repr_html_(self) -> str:
+        # to_html(escape=True) escapes every cell, so customer text cannot inject markup.
+        table = display_frame(self.to_frame()).to_html(index=False, escape=True, border=0, classes="journey-result")
+        title = html.escape(type(self).__name__)
+        return f'<div class="journey-result"><strong>{title}</strong>{table}</div>'
+
+    def __str__(self) -> str:
+        frame = display_frame(self.to_frame())
+        if frame.empty:
+            return f"{type(self).__name__}: (empty)"
+        return f"{type(self).__name__}\n{frame.to_string(index=False)}"
