@@ -51,7 +51,9 @@ def connect(uri: str | Path | None = None, *, read_only: bool = True) -> BaseBac
             return _folder(path)
         if path.suffix in (".duckdb", ".db", ".ddb"):
             return _duckdb(path, read_only=read_only)
-        raise input_error(str(path), "unsupported data source", "a .duckdb file, a folder of parquet/CSV files or an ibis URI")
+        raise input_error(
+            str(path), "unsupported data source", "a .duckdb file, a folder of parquet/CSV files or an ibis URI"
+        )
     return ibis.connect(text)
 
 
@@ -69,10 +71,7 @@ def _existing(path: Path) -> Path:
 
 
 def _duckdb(path: Path | None, *, read_only: bool) -> BaseBackend:
-    if path is None:
-        con = ibis.duckdb.connect()
-    else:
-        con = ibis.duckdb.connect(str(path), read_only=read_only)
+    con = ibis.duckdb.connect() if path is None else ibis.duckdb.connect(str(path), read_only=read_only)
     con.raw_sql("SET TimeZone = 'UTC'")
     return con
 
@@ -81,7 +80,9 @@ def _folder(path: Path) -> BaseBackend:
     con = _duckdb(None, read_only=False)
     files = sorted([*path.glob("*.parquet"), *path.glob("*.csv")])
     if not files:
-        raise input_error(str(path), "folder holds no .parquet or .csv files", "one file per table, e.g. events.parquet")
+        raise input_error(
+            str(path), "folder holds no .parquet or .csv files", "one file per table, e.g. events.parquet"
+        )
     for file in files:
         if file.suffix == ".parquet":
             con.read_parquet(file, table_name=file.stem)

@@ -1,0 +1,55 @@
+"""One look for every plot: a seaborn theme with a colorblind-safe palette, and PNG output.
+
+Notebooks call :func:`use_theme` once (the runner's kernels do it through the notebook's
+first import) and use :func:`show` so each figure is emitted as a PNG with alt text,
+which the HTML report keeps and screen readers read.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # reports are rendered headless; never pick an interactive backend
+
+import matplotlib.pyplot as plt
+import seaborn as sns
+
+PALETTE = "colorblind"
+STAGE_COLORS = dict(
+    zip(["awareness", "consideration", "decision", "retention"], sns.color_palette(PALETTE, 4).as_hex(), strict=True)
+)
+
+
+def use_theme() -> None:
+    """Apply the project theme (idempotent)."""
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, rc={"figure.dpi": 100, "savefig.dpi": 110})
+
+
+class Figure:
+    """A rendered figure that displays in Jupyter as ``<img alt=...>``, for any front end."""
+
+    __slots__ = ("alt", "png")
+
+    def __init__(self, png: bytes, alt: str) -> None:
+        self.png = png
+        self.alt = alt
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png).decode("ascii")
+        alt = html.escape(self.alt, quote=True)
+        return f'<figure class="journey-plot"><img src="data:image/png;base64,{data}" alt="{alt}"/></figure>'
+
+
+def show(fig: plt.Figure, alt: str) -> Figure:
+    """Close ``fig`` and return it as a PNG with ``alt`` text (say what the plot shows)."""
+    if not alt.strip():
+        raise ValueError("every plot needs alt text that says what it shows")
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return Figure(buffer.getvalue(), alt)

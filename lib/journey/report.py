@@ -1,0 +1,34 @@
+"""Small display helpers for notebooks: the executive summary and escaped text blocks.
+
+Customer text may contain markup; everything passed here is HTML-escaped before display,
+so a report never executes what a customer typed.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+
+class HTMLBlock:
+    """Pre-escaped HTML that Jupyter displays as is."""
+
+    __slots__ = ("html",)
+
+    def __init__(self, markup: str) -> None:
+        self.html = markup
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def executive_summary(sentences: Sequence[str], title: str = "Executive summary") -> HTMLBlock:
+    """The block every report opens with: a heading and 3-5 sentences built from the numbers."""
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences if s)
+    return HTMLBlock(f'<section class="executive-summary"><h2>{html.escape(title)}</h2><ul>{items}</ul></section>')
+
+
+def quotes(texts: Sequence[str], title: str = "What customers said") -> HTMLBlock:
+    """Representative customer quotes, escaped (mask PII before calling)."""
+    items = "".join(f"<blockquote>{html.escape(t)}</blockquote>" for t in texts)
+    return HTMLBlock(f'<section class="quotes"><h3>{html.escape(title)}</h3>{items}</section>')
