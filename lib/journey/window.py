@@ -82,3 +82,13 @@ def latest_day(table: ibis.Table, ts: str = "ts") -> dt.date:
     if value is None or value != value:  # None or NaT
         raise input_error("events", f"column {ts!r} has no values", "at least one event")
     return value.date() if hasattr(value, "date") else dt.date.fromisoformat(str(value)[:10])
+
+
+def resolve_window(
+    events: ibis.Table, start_date: str = "", end_date: str = "", window_days: int = 28, ts: str = "ts"
+) -> Window:
+    """The window from notebook parameters; an empty ``end_date`` means the latest day in ``events``."""
+    if window_days <= 0:
+        raise input_error("parameter 'window_days'", f"is {window_days}", "a positive number of days")
+    end = parse_date(end_date, "end_date") or latest_day(events, ts)
+    return Window.from_params(start_date, end.isoformat(), window_days)
