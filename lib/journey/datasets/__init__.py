@@ -1,0 +1,178 @@
+"""Seeded sample data: the embedded data set every notebook, test and doc runs on.
+
+``make_sample(users, seed)`` returns every table as pandas frames (small sizes, for tests);
+``build_sample(out_dir, users, seed)`` streams chunks to parquet and loads them into
+``journey.duckdb``, writing under a temporary name and renaming so a failed run never
+leaves a half-written data set. The same seed gives the same bytes in the parquet files.
+
+>>> tables = make_sample(users=300, seed=1)
+>>> sorted(tables)
+['assignments', 'customers', 'events', 'feedback', 'feedback_labels', 'orders']
+>>> bool((tables["events"]["ts"].dt.tz is not None))
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from journey.datasets.feedback import make_feedback
+from journey.datasets.journeys import CHUNK_USERS, EXPERIMENTS, generate_chunk
+
+TABLES = ("events", "orders", "customers", "feedback", "feedback_labels", "assignments")
+DEFAULT_USERS = 20_000
+DEFAULT_SEED = 7
+
+
+def _feedback_size(users: int) -> int:
+    """Several thousand texts at the default size; fewer for tiny test sets."""
+    return int(min(6000, max(200, users // 4)))
+
+
+def _chunks(users: int, seed: int):
+    for chunk, first in enumerate(range(0, users, CHUNK_USERS)):
+        size = min(CHUNK_USERS, users - first)
+        yield generate_chunk(chunk, size, seed, first_user_id=first + 1)
+
+
+def _orders(events: pd.DataFrame, first_order_id: int, rng: np.random.Generator) -> pd.DataFrame:
+    bought = events[events["event"].isin(["purchase", "repeat_purchase"])]
+    return pd.DataFrame(
+        {
+            "order_id": np.arange(first_order_id, first_order_id + len(bought), dtype=np.int64),
+            "user_id": bought["user_id"].to_numpy(),
+            "ts": bought["ts"].to_numpy(),
+            "revenue": bought["revenue"].to_numpy(),
+            "items": (1 + rng.poisson(0.6, len(bought))).astype(np.int32),
+            "is_repeat": (bought["event"] == "repeat_purchase").to_numpy(),
+        }
+    )
+
+
+def _customers(events: pd.DataFrame, users: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Customers are users who started a checkout (they created an account there)."""
+    started = events[events["event"] == "checkout_start"].groupby("user_id", sort=True)["ts"].min()
+    buyers = set(events.loc[events["event"] == "purchase", "user_id"])
+    info = users.set_index("user_id").loc[started.index]
+    paid_plan = rng.choice(["basic", "plus", "premium"], size=len(started), p=[0.5, 0.3, 0.2])
+    plan = np.where(started.index.isin(list(buyers)), paid_plan, "free")
+    return pd.DataFrame(
+        {
+            "customer_id": started.index.to_numpy(),
+            "signup_ts": started.to_numpy(),
+            "plan": plan,
+            "country": info["country"].to_numpy(),
+            "device": info["device"].to_numpy(),
+            "first_touch_channel": info["first_touch_channel"].to_numpy(),
+        }
+    )
+
+
+def iter_sample(users: int = DEFAULT_USERS, seed: int = DEFAULT_SEED):
+    """Yield ``{table: frame}`` per chunk of users, feedback last (it needs the customer ids)."""
+    order_id = 1
+    customer_ids: list[np.ndarray] = []
+    for k, chunk in enumerate(_chunks(users, seed)):
+        rng = np.random.default_rng([seed, k, 7])
+        events = chunk["events"].sort_values(["user_id", "ts"], kind="stable", ignore_index=True)
+        orders = _orders(events, order_id, rng)
+        order_id += len(orders)
+        customers = _customers(events, chunk["users"], rng)
+        customer_ids.append(customers["customer_id"].to_numpy())
+        yield {"events": events, "orders": orders, "customers": customers, "assignments": chunk["assignments"]}
+    ids = np.concatenate(customer_ids) if customer_ids else np.array([], dtype=np.int64)
+    yield make_feedback(_feedback_size(users), seed, ids)
+
+
+def make_sample(users: int = 2000, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
+    """Every sample table in memory (use for tests and docs; large sizes go to :func:`build_sample`)."""
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for piece in iter_sample(users, seed):
+        for name, frame in piece.items():
+            parts.setdefault(name, []).append(frame)
+    return {name: pd.concat(parts[name], ignore_index=True) for name in sorted(parts)}
+
+
+def make_events(users: int = 2000, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """Just the ``events`` table, for examples and tests of journey functions."""
+    return pd.concat([c["events"] for c in _chunks(users, seed)], ignore_index=True)
+
+
+def build_sample(
+    out_dir: Path,
+    users: int = DEFAULT_USERS,
+    seed: int = DEFAULT_SEED,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Write parquet files and ``journey.duckdb`` into ``out_dir`` atomically; return the database path.
+
+    Chunks stream to parquet (memory stays flat at a million users and beyond), then DuckDB
+    loads the parquet files, so the database is built by the engine, not by pandas.
+    """
+    if users < 1:
+        raise ValueError(f"--users: {users} is not a positive number of users")
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        parquet_dir = tmp / "parquet"
+        parquet_dir.mkdir()
+        writers: dict[str, pq.ParquetWriter] = {}
+        total_chunks = -(-users // CHUNK_USERS) + 1
+        for done, piece in enumerate(iter_sample(users, seed), start=1):
+            for name, frame in piece.items():
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if name not in writers:
+                    writers[name] = pq.ParquetWriter(parquet_dir / f"{name}.parquet", table.schema, compression="zstd")
+                writers[name].write_table(table)
+            if progress:
+                progress(done, total_chunks)
+        for writer in writers.values():
+            writer.close()
+        database = tmp / "journey.duckdb"
+        with duckdb.connect(str(database)) as con:
+            con.execute("SET TimeZone = 'UTC'")
+            for name in TABLES:
+                con.execute(
+                    f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(parquet_dir / f"{name}.parquet")]
+                )
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir / "journey.duckdb"
+
+
+def fingerprint(out_dir: Path) -> str:
+    """SHA-256 over the sample's parquet files: identifies the data a report ran on."""
+    digest = hashlib.sha256()
+    for path in sorted((Path(out_dir) / "parquet").glob("*.parquet")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+__all__ = [
+    "DEFAULT_SEED",
+    "DEFAULT_USERS",
+    "EXPERIMENTS",
+    "TABLES",
+    "build_sample",
+    "fingerprint",
+    "iter_sample",
+    "make_events",
+    "make_feedback",
+    "make_sample",
+]
