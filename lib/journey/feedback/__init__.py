@@ -4,6 +4,25 @@
 BERTopic) are imported only when a function that needs them runs.
 """
 
+from journey.feedback.ingest import (
+    CHANNELS,
+    FeedbackData,
+    load_feedback,
+    normalize_feedback,
+    normalize_text,
+    read_feedback,
+)
 from journey.feedback.pii import PII_TYPES, MaskedTexts, mask_pii, mask_pii_series
 
-__all__ = ["PII_TYPES", "MaskedTexts", "mask_pii", "mask_pii_series"]
+__all__ = [
+    "CHANNELS",
+    "PII_TYPES",
+    "FeedbackData",
+    "MaskedTexts",
+    "load_feedback",
+    "mask_pii",
+    "mask_pii_series",
+    "normalize_feedback",
+    "normalize_text",
+    "read_feedback",
+]
