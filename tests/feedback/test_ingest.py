@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from journey.feedback.ingest import is_non_answer, load_feedback, normalize_feedback, normalize_text, read_feedback
 from journey.validation import JourneyInputError
 

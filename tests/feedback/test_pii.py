@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from journey import feedback
 from journey.feedback.pii import PII_TYPES, mask_pii, mask_pii_series
 

@@ -13,16 +13,21 @@ from journey.feedback.ingest import (
     read_feedback,
 )
 from journey.feedback.pii import PII_TYPES, MaskedTexts, mask_pii, mask_pii_series
+from journey.feedback.sentiment import SentimentEvaluation, SentimentModel, rating_labels, sentiment
 
 __all__ = [
     "CHANNELS",
     "PII_TYPES",
     "FeedbackData",
     "MaskedTexts",
+    "SentimentEvaluation",
+    "SentimentModel",
     "load_feedback",
     "mask_pii",
     "mask_pii_series",
     "normalize_feedback",
     "normalize_text",
+    "rating_labels",
     "read_feedback",
+    "sentiment",
 ]
