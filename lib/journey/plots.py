@@ -8,7 +8,6 @@ which the HTML report keeps and screen readers read.
 from __future__ import annotations
 
 import base64
-import html
 import io
 
 import matplotlib
@@ -30,7 +29,7 @@ def use_theme() -> None:
 
 
 class Figure:
-    """A rendered figure that displays in Jupyter as ``<img alt=...>``, for any front end."""
+    """A rendered figure: a PNG output whose metadata carries the alt text for the HTML report."""
 
     __slots__ = ("alt", "png")
 
@@ -38,10 +37,12 @@ class Figure:
         self.png = png
         self.alt = alt
 
-    def _repr_html_(self) -> str:
-        data = base64.b64encode(self.png).decode("ascii")
-        alt = html.escape(self.alt, quote=True)
-        return f'<figure class="journey-plot"><img src="data:image/png;base64,{data}" alt="{alt}"/></figure>'
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        data = {"image/png": base64.b64encode(self.png).decode("ascii"), "text/plain": f"[plot] {self.alt}"}
+        return data, {"image/png": {"alt": self.alt}}
+
+    def __repr__(self) -> str:
+        return f"Figure({self.alt!r}, {len(self.png)} bytes)"
 
 
 def show(fig: plt.Figure, alt: str) -> Figure:

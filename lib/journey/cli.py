@@ -1,0 +1,204 @@
+"""The ``journey`` command: every action of the project, each with ``--help``.
+
+Input errors (bad files, columns, parameters, playbooks) print one message and exit with
+code 2; a playbook run in which a report failed exits with code 1 after all reports ran.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from journey import config
+from journey.validation import JourneyInputError
+
+app = typer.Typer(help="Journey Lab: customer-journey reports, experiments and feedback.", no_args_is_help=True)
+data_app = typer.Typer(help="Sample data and data contracts.", no_args_is_help=True)
+playbook_app = typer.Typer(help="Inspect playbooks.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+app.add_typer(playbook_app, name="playbook")
+
+err = Console(stderr=True)
+out = Console()
+
+
+def input_errors_exit_2(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn :class:`JourneyInputError` into one red line and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except JourneyInputError as exc:
+            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    from journey.validation import input_error
+
+    parsed = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise input_error(f"--param {pair!r}", "is not KEY=VALUE", "e.g. --param window_days=14")
+        parsed[key.strip()] = value
+    return parsed
+
+
+@app.command()
+@input_errors_exit_2
+def run(
+    playbook: Annotated[Path, typer.Argument(help="playbook YAML, e.g. playbooks/weekly-journey-review.yml")],
+    only: Annotated[list[str] | None, typer.Option("--only", help="run only these reports (repeatable)")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="parallel notebooks (default: cores)")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="override a parameter: KEY=VALUE")] = None,
+) -> None:
+    """Execute a playbook's notebooks and render their HTML reports and the index."""
+    from journey.playbooks import load_playbook
+    from journey.runner import run_playbook
+
+    book = load_playbook(playbook)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(f"{book.name}: starting", total=None)
+
+        def on_progress(outcome, done: int, total: int) -> None:
+            mark = "[green]ok[/]" if outcome.status == "ok" else "[red]failed[/]"
+            progress.console.print(
+                f"  {outcome.name}: {mark} in {outcome.seconds:.1f} s {outcome.error}", highlight=False
+            )
+            progress.update(task, completed=done, total=total, description=f"{book.name}")
+
+        progress.update(task, total=len(only or book.reports), completed=0, description=f"{book.name}: running")
+        result = run_playbook(
+            book,
+            where=str(playbook),
+            only=only,
+            jobs=jobs,
+            overrides=_parse_params(param or []),
+            on_progress=on_progress,
+        )
+    index = config.reports_dir() / "index.html"
+    out.print(f"{len(result.reports)} reports in {result.seconds:.1f} s → {result.run_dir}")
+    out.print(str(index))
+    if result.failed:
+        err.print(f"[red]{len(result.failed)} report(s) failed:[/] " + ", ".join(r.name for r in result.failed))
+        raise typer.Exit(1)
+
+
+@app.command()
+def index() -> None:
+    """Rebuild reports/index.html from the run folders on disk."""
+    from journey.index import write_index
+
+    out.print(str(write_index(config.reports_dir())))
+
+
+@data_app.command("sample")
+@input_errors_exit_2
+def data_sample(
+    users: Annotated[int, typer.Option(min=1, help="number of users to simulate")] = 20_000,
+    seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same bytes")] = 7,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="folder (default data/sample)")] = None,
+) -> None:
+    """Generate the deterministic sample data set (parquet files + journey.duckdb)."""
+    from journey.datasets import build_sample
+
+    target = out_dir or config.sample_dir()
+    with Progress(TextColumn("sample data"), BarColumn(), MofNCompleteColumn(), console=err) as progress:
+        task = progress.add_task("chunks", total=None)
+        path = build_sample(target, users, seed, progress=lambda d, t: progress.update(task, completed=d, total=t))
+    out.print(str(path))
+
+
+@data_app.command("validate")
+@input_errors_exit_2
+def data_validate(
+    path: Annotated[Path, typer.Argument(help="CSV or parquet file")],
+    table: Annotated[str, typer.Option(help="contract to check against")] = "events",
+) -> None:
+    """Check a CSV/parquet file against a table's data contract."""
+    from journey.contracts import load_table
+
+    frame = load_table(path, table)  # type: ignore[arg-type]
+    out.print(f"{path}: {len(frame):,} rows match the {table} contract")
+
+
+@data_app.command("contracts")
+def data_contracts(
+    write: Annotated[bool, typer.Option(help="write data/contracts/README.md instead of printing")] = False,
+) -> None:
+    """Print (or write) the documentation of every data contract."""
+    from journey.contracts import describe
+
+    text = describe()
+    if write:
+        target = config.data_dir() / "contracts" / "README.md"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text + "\n", encoding="utf-8")
+        out.print(str(target))
+    else:
+        sys.stdout.write(text + "\n")
+
+
+@playbook_app.command("list")
+def playbook_list() -> None:
+    """List playbooks with audience, schedule and next run."""
+    from journey.playbooks import discover, load_playbook
+
+    table = Table("playbook", "audience", "schedule", "next run (UTC)", "reports")
+    for path in discover():
+        try:
+            book = load_playbook(path)
+        except JourneyInputError as exc:
+            table.add_row(path.name, "-", "-", f"[red]invalid: {exc}[/]", "-")
+            continue
+        table.add_row(
+            book.name, book.audience, book.schedule, f"{book.next_runs(1)[0]:%Y-%m-%d %H:%M}", str(len(book.reports))
+        )
+    out.print(table)
+
+
+@playbook_app.command("check")
+@input_errors_exit_2
+def playbook_check(playbook: Annotated[Path, typer.Argument(help="playbook YAML")]) -> None:
+    """Validate a playbook and every report's parameters without running anything."""
+    from journey.playbooks import load_playbook
+    from journey.runner import plan
+
+    book = load_playbook(playbook)
+    planned = plan(book, None, {}, str(playbook))
+    out.print(f"{playbook}: valid, {len(planned)} reports")
+
+
+def _mount_optional() -> None:
+    """Sub-apps owned by other modules (experiments), mounted when present."""
+    try:
+        from journey.experiments.cli import app as experiment_app
+    except ImportError:
+        return
+    app.add_typer(experiment_app, name="experiment", help="Describe and scaffold experiments.")
+
+
+_mount_optional()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

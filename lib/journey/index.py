@@ -1,0 +1,46 @@
+"""``reports/index.html``: every playbook's latest run with status, date and links, older runs below.
+
+Built from the ``run.json`` files alone, so it can be rebuilt at any time
+(``journey index``) and never disagrees with what is on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, select_autoescape
+
+_TEMPLATE = Path(__file__).parent / "templates" / "reports_index.html.j2"
+
+
+def collect_runs(reports_dir: Path) -> list[dict[str, Any]]:
+    """One entry per playbook, newest run first; unreadable run.json files are skipped."""
+    playbooks = []
+    for folder in sorted(p for p in reports_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        runs = []
+        for run_json in folder.glob("*/run.json"):
+            if run_json.parent.name.startswith("."):
+                continue
+            try:
+                runs.append(json.loads(run_json.read_text(encoding="utf-8")))
+            except (OSError, json.JSONDecodeError):
+                continue
+        if runs:
+            runs.sort(key=lambda r: r.get("run_id", ""), reverse=True)
+            playbooks.append({"name": folder.name, "latest": runs[0], "older": runs[1:]})
+    return playbooks
+
+
+def write_index(reports_dir: Path) -> Path:
+    """Write ``index.html`` atomically and return its path."""
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    html = env.from_string(_TEMPLATE.read_text(encoding="utf-8")).render(playbooks=collect_runs(reports_dir))
+    target = reports_dir / "index.html"
+    tmp = reports_dir / ".index.html.tmp"
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, target)
+    return target

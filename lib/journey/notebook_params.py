@@ -1,0 +1,88 @@
+"""Check report parameters against a notebook's typed ``parameters`` cell before running it.
+
+papermill only warns about parameters a notebook does not declare and never checks types,
+so a typo runs a report silently on defaults. Here unknown names and wrong types are
+rejected up front, naming the playbook, report, parameter, value and what was expected.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import papermill
+
+from journey.validation import input_error, quote_list
+
+# papermill's inferred type names → the Python types a value may have.
+_ACCEPTS: dict[str, tuple[type, ...]] = {
+    "int": (int,),
+    "float": (float, int),
+    "str": (str,),
+    "bool": (bool,),
+    "list": (list,),
+    "dict": (dict,),
+}
+
+
+@functools.cache
+def _declared_cached(path: str, mtime: float) -> dict[str, dict[str, Any]]:
+    return dict(papermill.inspect_notebook(path))
+
+
+def declared(path: Path) -> dict[str, dict[str, Any]]:
+    """``{name: {inferred_type_name, default, help}}`` from the notebook's parameters cell."""
+    return _declared_cached(str(path), path.stat().st_mtime)
+
+
+def coerce(text: str, type_name: str, where: str) -> Any:
+    """Turn a ``--param k=v`` string into the declared type."""
+    try:
+        if type_name == "int":
+            return int(text)
+        if type_name == "float":
+            return float(text)
+        if type_name == "bool":
+            lowered = text.strip().lower()
+            if lowered not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(text)
+            return lowered in ("true", "1", "yes")
+        if type_name in ("list", "dict"):
+            import yaml
+
+            value = yaml.safe_load(text)
+            if not isinstance(value, _ACCEPTS[type_name]):
+                raise ValueError(text)
+            return value
+    except ValueError:
+        raise input_error(where, f"value {text!r} is not a {type_name}", f"a {type_name}") from None
+    return text
+
+
+def check(parameters: dict[str, Any], path: Path, where: str) -> dict[str, Any]:
+    """Validate ``parameters`` against ``path``'s declarations; return them unchanged when valid."""
+    spec = declared(path)
+    if not spec:
+        if parameters:
+            raise input_error(where, f"{path.name} has no cell tagged 'parameters'", "a parameters cell")
+        return parameters
+    for name, value in parameters.items():
+        if name not in spec:
+            raise input_error(
+                where,
+                f"unknown parameter {name!r} for {path.name}",
+                f"one of {quote_list(spec)}",
+            )
+        type_name = spec[name].get("inferred_type_name", "None")
+        accepted = _ACCEPTS.get(type_name)
+        if accepted is None:
+            continue  # untyped declaration: papermill passes anything
+        is_bool_for_number = isinstance(value, bool) and type_name in ("int", "float")
+        if not isinstance(value, accepted) or is_bool_for_number:
+            raise input_error(
+                where,
+                f"parameter {name!r} = {value!r} is a {type(value).__name__}",
+                f"{type_name} (as declared in {path.name})",
+            )
+    return parameters

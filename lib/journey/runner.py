@@ -1,0 +1,377 @@
+"""Run a playbook: execute its notebooks with papermill in a process pool and render HTML reports.
+
+Why a pool of long-lived workers rather than one ``papermill`` + ``jupyter nbconvert`` CLI
+call per notebook: each CLI call re-imports papermill, nbconvert and their dependencies
+(seconds each time). Workers import them once (:func:`_warm_worker`) and then only pay for
+the kernel. A failing notebook does not stop the others: its executed copy still renders,
+with papermill's error banner, and the run's exit status reports the failure at the end.
+
+Output layout: ``reports/<playbook>/<run-id>/<name>.ipynb|.html`` and ``run.json``. The
+run folder is built under a temporary name and renamed when complete, so the index never
+links to a half-written run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from journey import config, notebook_params
+from journey.playbooks import Playbook, ReportSpec
+from journey.validation import input_error, quote_list
+
+WINDOW_PARAMETERS = ("start_date", "end_date", "window_days")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportJob:
+    """Everything a worker needs to run one report (picklable)."""
+
+    name: str
+    title: str
+    notebook: str
+    parameters: dict[str, Any]
+    work_dir: str
+    timeout_s: int
+    window: str
+    cwd: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOutcome:
+    """How one report went: status, timings and where its files are."""
+
+    name: str
+    title: str
+    notebook: str
+    status: str  # "ok" | "failed"
+    error: str
+    started_at: str
+    seconds: float
+    cells_seconds: float
+    parameters: dict[str, Any]
+    html: str
+    ipynb: str
+
+    @property
+    def overhead_seconds(self) -> float:
+        """Time not spent in the notebook's own cells (kernel start, rendering, I/O)."""
+        return self.seconds - self.cells_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """A finished playbook run: the folder it wrote and each report's outcome."""
+
+    playbook: str
+    run_id: str
+    run_dir: Path
+    status: str
+    seconds: float
+    reports: list[ReportOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ReportOutcome]:
+        return [r for r in self.reports if r.status != "ok"]
+
+
+def _warm_worker() -> None:
+    """Import the heavy modules once per worker process."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    from journey import render  # noqa: F401
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def execute_report(job: ReportJob) -> ReportOutcome:
+    """Run one notebook and render it; never raises for a failing notebook."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from journey.render import ReportMeta, render_notebook
+
+    work = Path(job.work_dir)
+    out_ipynb = work / f"{job.name}.ipynb"
+    out_html = work / f"{job.name}.html"
+    started = dt.datetime.now(dt.UTC)
+    t0 = time.perf_counter()
+    status, error = "ok", ""
+    try:
+        papermill.execute_notebook(
+            job.notebook,
+            str(out_ipynb),
+            parameters=job.parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=job.timeout_s,
+            cwd=job.cwd,
+        )
+    except PapermillExecutionError as exc:
+        status, error = "failed", f"{exc.ename}: {exc.evalue}"
+    except Exception as exc:  # noqa: BLE001 - kernel death, timeout: report it, keep the others running
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+    cells = 0.0
+    if out_ipynb.exists():
+        node = nbformat.read(str(out_ipynb), as_version=4)
+        cells = sum(float(c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0) for c in node.cells)
+    else:
+        node = nbformat.read(job.notebook, as_version=4)
+    seconds_so_far = time.perf_counter() - t0
+    meta = ReportMeta(
+        title=job.title,
+        status=status,
+        run_time=f"{started:%Y-%m-%d %H:%M UTC}, executed in {seconds_so_far:.1f} s",
+        window=job.window,
+        parameters=job.parameters,
+        error=error,
+    )
+    _atomic_write(out_html, render_notebook(node, meta))
+    return ReportOutcome(
+        name=job.name,
+        title=job.title,
+        notebook=str(Path(job.notebook).relative_to(config.project_root())),
+        status=status,
+        error=error,
+        started_at=started.isoformat(timespec="seconds"),
+        seconds=round(time.perf_counter() - t0, 3),
+        cells_seconds=round(cells, 3),
+        parameters=job.parameters,
+        html=out_html.name,
+        ipynb=out_ipynb.name,
+    )
+
+
+def resolve_parameters(
+    playbook: Playbook,
+    report: ReportSpec,
+    overrides: dict[str, str],
+    where: str,
+) -> dict[str, Any]:
+    """Shared parameters the notebook declares, then the report's own, then ``--param`` overrides."""
+    declared = notebook_params.declared(report.path)
+    merged = {k: v for k, v in playbook.parameters.items() if k in declared}
+    merged.update(report.parameters)
+    for key, text in overrides.items():
+        if key in declared:
+            merged[key] = notebook_params.coerce(text, declared[key].get("inferred_type_name", "str"), f"--param {key}")
+    return notebook_params.check(merged, report.path, f"{where}: report {report.name!r}")
+
+
+def resolve_window(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Fill an empty ``end_date`` from the data, and ``start_date`` from ``window_days``."""
+    from journey import sources
+    from journey.window import Window, resolve_window
+
+    if "end_date" not in parameters and "window_days" not in parameters:
+        return parameters
+    days = int(parameters.get("window_days", 28))
+    if parameters.get("end_date"):
+        window = Window.from_params(str(parameters.get("start_date", "")), str(parameters["end_date"]), days)
+    else:
+        events = sources.as_table(parameters.get("source") or None, "events")
+        window = resolve_window(events, str(parameters.get("start_date", "")), "", days)
+    return {
+        **parameters,
+        "start_date": window.start.isoformat(),
+        "end_date": window.end.isoformat(),
+        "window_days": window.days,
+    }
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=config.project_root(), capture_output=True, text=True, check=True
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def data_fingerprint(source: str | None) -> str:
+    """SHA-256 of the data file(s) a run read, so two reports can be compared honestly."""
+    from journey import datasets
+
+    path = Path(source) if source else config.default_database()
+    if not path.is_absolute():
+        path = config.project_root() / path
+    if path == config.default_database() and (config.sample_dir() / "parquet").is_dir():
+        return "sha256:" + datasets.fingerprint(config.sample_dir())
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path] if path.exists() else []
+    if not files:
+        return f"uri:{source}"
+    for file in files:
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return "sha256:" + digest.hexdigest()
+
+
+def plan(
+    playbook: Playbook,
+    only: list[str] | None,
+    overrides: dict[str, str],
+    where: str,
+) -> list[tuple[ReportSpec, dict[str, Any]]]:
+    """Select reports and check every parameter before anything runs."""
+    reports = playbook.reports
+    if only:
+        names = {r.name for r in reports}
+        unknown = [n for n in only if n not in names]
+        if unknown:
+            raise input_error(
+                where, f"--only names unknown report {quote_list(unknown)}", f"one of {quote_list(names)}"
+            )
+        reports = [r for r in reports if r.name in only]
+    for report in reports:
+        if not report.path.exists():
+            raise input_error(where, f"report {report.name!r}: notebook {report.notebook!r} not found", "notebooks/…")
+    if overrides:
+        declared_anywhere = set().union(*(notebook_params.declared(r.path) for r in reports))
+        unknown = [k for k in overrides if k not in declared_anywhere]
+        if unknown:
+            raise input_error(
+                where,
+                f"--param {quote_list(unknown)} is declared by no report",
+                f"one of {quote_list(declared_anywhere)}",
+            )
+    return [(r, resolve_window(resolve_parameters(playbook, r, overrides, where))) for r in reports]
+
+
+def run_playbook(
+    playbook: Playbook,
+    *,
+    where: str,
+    only: list[str] | None = None,
+    jobs: int | None = None,
+    overrides: dict[str, str] | None = None,
+    on_progress: Callable[[ReportOutcome, int, int], None] | None = None,
+) -> RunResult:
+    """Run (a subset of) a playbook's reports and write the run folder and index."""
+    from journey.index import write_index
+
+    planned = plan(playbook, only, overrides or {}, where)
+    started = dt.datetime.now(dt.UTC)
+    run_id = started.strftime("%Y%m%dT%H%M%SZ")
+    base = config.reports_dir() / playbook.name
+    base.mkdir(parents=True, exist_ok=True)
+    while (base / run_id).exists():
+        run_id = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)).strftime("%Y%m%dT%H%M%SZ")
+        time.sleep(0.05)
+    work = base / f".{run_id}.partial"
+    work.mkdir()
+    t0 = time.perf_counter()
+    try:
+        outcomes = _execute_all(playbook, planned, work, jobs, on_progress)
+        status = "ok" if all(o.status == "ok" for o in outcomes) else "failed"
+        seconds = round(time.perf_counter() - t0, 3)
+        source = next((p.get("source") for _, p in planned if p.get("source")), playbook.parameters.get("source"))
+        record = {
+            "playbook": playbook.name,
+            "title": playbook.description,
+            "audience": playbook.audience,
+            "run_id": run_id,
+            "status": status,
+            "started_at": started.isoformat(timespec="seconds"),
+            "seconds": seconds,
+            "git_commit": _git_commit(),
+            "data_fingerprint": data_fingerprint(source),
+            "parameters": playbook.parameters,
+            "error": "; ".join(f"{o.name}: {o.error}" for o in outcomes if o.error),
+            "reports": [asdict(o) | {"overhead_seconds": round(o.overhead_seconds, 3)} for o in outcomes],
+        }
+        _atomic_write(work / "run.json", json.dumps(record, indent=2, default=str))
+        work.rename(base / run_id)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    write_index(config.reports_dir())
+    return RunResult(playbook.name, run_id, base / run_id, status, seconds, outcomes)
+
+
+def _execute_all(
+    playbook: Playbook,
+    planned: list[tuple[ReportSpec, dict[str, Any]]],
+    work: Path,
+    jobs: int | None,
+    on_progress: Callable[[ReportOutcome, int, int], None] | None,
+) -> list[ReportOutcome]:
+    job_list = [
+        ReportJob(
+            name=report.name,
+            title=report.display_title,
+            notebook=str(report.path),
+            parameters=params,
+            work_dir=str(work),
+            timeout_s=playbook.timeout_s,
+            window=_window_text(params),
+            cwd=str(config.project_root()),
+        )
+        for report, params in planned
+    ]
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(job_list)))
+    outcomes: dict[str, ReportOutcome] = {}
+    with ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker) as pool:
+        futures = {pool.submit(execute_report, job): job for job in job_list}
+        for done, future in enumerate(as_completed(futures), start=1):
+            try:
+                outcome = future.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker fails its report, not the run
+                outcome = _crashed(futures[future], exc)
+            outcomes[outcome.name] = outcome
+            if on_progress:
+                on_progress(outcome, done, len(job_list))
+    return [outcomes[job.name] for job in job_list]
+
+
+def _crashed(job: ReportJob, exc: BaseException) -> ReportOutcome:
+    """Outcome for a report whose worker died before it could render anything."""
+    from journey.render import ReportMeta, render_notebook
+
+    error = f"worker crashed: {type(exc).__name__}: {exc}"
+    html = Path(job.work_dir) / f"{job.name}.html"
+    try:
+        meta = ReportMeta(job.title, "failed", "not run", job.window, job.parameters, error)
+        _atomic_write(html, render_notebook(Path(job.notebook), meta))
+    except Exception:  # noqa: BLE001 - rendering is best effort here
+        _atomic_write(html, f"<!DOCTYPE html><title>{job.name}</title><p>failed: worker crashed</p>")
+    return ReportOutcome(
+        name=job.name,
+        title=job.title,
+        notebook=str(Path(job.notebook).relative_to(config.project_root())),
+        status="failed",
+        error=error,
+        started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        seconds=0.0,
+        cells_seconds=0.0,
+        parameters=job.parameters,
+        html=html.name,
+        ipynb="",
+    )
+
+
+def _window_text(params: dict[str, Any]) -> str:
+    if params.get("start_date") and params.get("end_date"):
+        return f"{params['start_date']} to {params['end_date']} ({params.get('window_days', '?')} days, UTC)"
+    return "not windowed (all data)"
