@@ -1,0 +1,41 @@
+"""Experiment evaluation (import as ``ab``): sufficient statistics in the engine, tests on them.
+
+>>> from journey import experiments as ab
+>>> ab.sample_size("proportion", baseline=0.10, mde=0.10)
+14749
+"""
+
+from journey.experiments.analyze import FRAME_COLUMNS, ExperimentResult, MetricResult, analyze
+from journey.experiments.bayes import Posterior, beta_binomial, gaussian
+from journey.experiments.estimators import Comparison, compare, fieller_interval
+from journey.experiments.metrics import Mean, Proportion, Ratio
+from journey.experiments.multiple import adjust_pvalues, adjusted_alpha
+from journey.experiments.power import achieved_power, minimum_detectable_effect, sample_size
+from journey.experiments.srm import SRMResult, srm, srm_from_counts
+from journey.experiments.stats import Moments, reduce_moments
+
+__all__ = [
+    "FRAME_COLUMNS",
+    "Comparison",
+    "ExperimentResult",
+    "Mean",
+    "MetricResult",
+    "Moments",
+    "Posterior",
+    "Proportion",
+    "Ratio",
+    "SRMResult",
+    "achieved_power",
+    "adjust_pvalues",
+    "adjusted_alpha",
+    "analyze",
+    "beta_binomial",
+    "compare",
+    "fieller_interval",
+    "gaussian",
+    "minimum_detectable_effect",
+    "reduce_moments",
+    "sample_size",
+    "srm",
+    "srm_from_counts",
+]
