@@ -1,0 +1,24 @@
+"""Root conftest: make sure the sample data exists before tests and nbval notebooks run.
+
+nbval executes notebooks in their own kernels with default parameters, which read
+``data/sample/journey.duckdb``; building it here (once, in seconds) keeps ``make test`` a
+single command on a clean clone.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def pytest_sessionstart(session) -> None:  # noqa: ARG001 - pytest hook signature
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    from journey import config
+    from journey.datasets import DEFAULT_SEED, DEFAULT_USERS, build_sample
+
+    if not config.default_database().exists():
+        build_sample(config.sample_dir(), DEFAULT_USERS, DEFAULT_SEED)
