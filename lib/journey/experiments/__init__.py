@@ -11,6 +11,14 @@ from journey.experiments.estimators import Comparison, compare, fieller_interval
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.multiple import adjust_pvalues, adjusted_alpha
 from journey.experiments.power import achieved_power, minimum_detectable_effect, sample_size
+from journey.experiments.sequential import (
+    SequentialResult,
+    cs_half_width,
+    msprt_pvalues,
+    obf_spending,
+    obrien_fleming_bounds,
+    sequential,
+)
 from journey.experiments.srm import SRMResult, srm, srm_from_counts
 from journey.experiments.stats import Moments, reduce_moments
 
@@ -25,17 +33,23 @@ __all__ = [
     "Proportion",
     "Ratio",
     "SRMResult",
+    "SequentialResult",
     "achieved_power",
     "adjust_pvalues",
     "adjusted_alpha",
     "analyze",
     "beta_binomial",
     "compare",
+    "cs_half_width",
     "fieller_interval",
     "gaussian",
     "minimum_detectable_effect",
+    "msprt_pvalues",
+    "obf_spending",
+    "obrien_fleming_bounds",
     "reduce_moments",
     "sample_size",
+    "sequential",
     "srm",
     "srm_from_counts",
 ]

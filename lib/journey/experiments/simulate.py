@@ -2,7 +2,7 @@
 
 >>> frame = make_experiment(users=1000, seed=1)
 >>> sorted(frame.columns)[:4]
-['converted', 'orders', 'pre_orders', 'pre_revenue']
+['converted', 'day', 'device', 'orders']
 """
 
 from __future__ import annotations
