@@ -60,20 +60,22 @@ def obrien_fleming_bounds(information: Sequence[float], alpha: float = 0.05) -> 
         step = math.sqrt(tk - t[k - 1])
         w = _simpson_weights(grid) * dens
 
-        def cross(c: float, w: np.ndarray = w, step: float = step, tk: float = tk) -> float:
-            b = c * math.sqrt(tk)
-            return float(w @ (stats.norm.sf((b - grid) / step) + stats.norm.cdf((-b - grid) / step)))
-
         if spend[k] <= 1e-15:
             c = 40.0
         else:
-            c = optimize.brentq(lambda c, target=spend[k]: cross(c) - target, 0.1, 40.0, xtol=1e-10)
+            c = optimize.brentq(_crossing, 0.1, 40.0, args=(grid, w, step, tk, spend[k]), xtol=1e-10)
         bounds[k] = c
         b = c * math.sqrt(tk)
         new_grid = np.linspace(-b, b, _GRID)
         dens = (w[None, :] * stats.norm.pdf((new_grid[:, None] - grid[None, :]) / step) / step).sum(axis=1)
         grid = new_grid
     return bounds
+
+
+def _crossing(c: float, grid: np.ndarray, w: np.ndarray, step: float, tk: float, target: float) -> float:
+    """P(continue so far, then |S_k| >= c √t_k) minus the alpha to spend at this look."""
+    b = c * math.sqrt(tk)
+    return float(w @ (stats.norm.sf((b - grid) / step) + stats.norm.cdf((-b - grid) / step))) - target
 
 
 def _simpson_weights(grid: np.ndarray) -> np.ndarray:
