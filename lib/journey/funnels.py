@@ -177,8 +177,9 @@ def user_levels(
     """Each user's funnel level (semantics in the module docstring); 0 = never did step 1.
 
     >>> import pandas as pd
+    >>> stamps = ["2026-01-01 00:00", "2026-01-01 00:01", "2026-01-09 00:00", "2026-01-01 00:00"]
     >>> log = pd.DataFrame({"user_id": [1, 1, 1, 2], "event": ["a", "b", "c", "b"],
-    ...     "ts": pd.to_datetime(["2026-01-01 00:00", "2026-01-01 00:01", "2026-01-09", "2026-01-01"], utc=True)})
+    ...     "ts": pd.to_datetime(stamps, utc=True)})
     >>> user_levels(log, ["a", "b", "c"], "7d").to_frame().to_dict("list")
     {'user_id': [1, 2], 'level': [2, 0]}
     """

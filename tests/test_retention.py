@@ -1,0 +1,121 @@
+"""Retention cohorts on hand-built logs; ClickHouse ``retention`` cross-check in test_engines_crosscheck.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from journey import retention
+from journey.validation import JourneyInputError
+
+MONDAY = pd.Timestamp("2026-09-07", tz="UTC")  # a Monday
+DAY = pd.Timedelta(days=1)
+
+
+def log(rows: list[tuple]) -> pd.DataFrame:
+    """(user_id, offset from Monday 2026-09-07 as a Timedelta, event[, plan])."""
+    return pd.DataFrame(
+        {
+            "user_id": [r[0] for r in rows],
+            "ts": [MONDAY + r[1] for r in rows],
+            "event": [r[2] for r in rows],
+            "plan": [r[3] if len(r) > 3 else "free" for r in rows],
+        }
+    )
+
+
+def test_weekly_classic_counts_and_unobserved_cells_null():
+    frame = log(
+        [
+            (1, 0 * DAY, "signup"),
+            (1, 1 * DAY, "buy"),  # week 0
+            (1, 8 * DAY, "buy"),  # week 1
+            (2, 6 * DAY, "signup"),  # Sunday: still week 0 of 2026-09-07
+            (2, 15 * DAY, "buy"),  # week 2
+            (3, 7 * DAY, "signup"),  # Monday: next cohort
+            (3, 7 * DAY + pd.Timedelta(hours=1), "buy"),
+            (9, 20 * DAY + pd.Timedelta(hours=23), "other"),  # data end: Sunday 2026-09-27
+        ]
+    )
+    result = retention.cohorts(frame, "signup", ["buy"], period="week", periods=3)
+    table = result.to_frame()
+    assert table["cohort"].dt.date.astype(str).tolist() == ["2026-09-07", "2026-09-14"]
+    assert table["cohort_size"].tolist() == [2, 1]
+    # cohort 09-07: weeks 0..2 observed (data ends Sun 09-27), week 3 not
+    assert table.loc[0, [0, 1, 2]].tolist() == [1, 1, 1] and pd.isna(table.loc[0, 3])
+    assert table.loc[1, [0, 1]].tolist() == [1, 0] and pd.isna(table.loc[1, 2]) and pd.isna(table.loc[1, 3])
+    rates = result.rates
+    assert rates.loc[0, 0] == pytest.approx(0.5) and np.isnan(rates.loc[1, 2])
+
+
+def test_rolling_counts_return_in_period_or_later():
+    frame = log([(1, 0 * DAY, "signup"), (1, 15 * DAY, "buy"), (2, 0 * DAY, "signup"), (9, 30 * DAY, "x")])
+    table = retention.cohorts(frame, "signup", ["buy"], periods=3, rolling=True).to_frame()
+    assert table.loc[0, [0, 1, 2, 3]].tolist() == [1, 1, 1, 0]
+    classic = retention.cohorts(frame, "signup", ["buy"], periods=3).to_frame()
+    assert classic.loc[0, [0, 1, 2, 3]].tolist() == [0, 0, 1, 0]
+
+
+def test_return_before_first_cohort_event_does_not_count():
+    frame = log([(1, 0 * DAY, "buy"), (1, 1 * DAY, "signup"), (9, 30 * DAY, "x")])
+    table = retention.cohorts(frame, "signup", ["buy"], periods=1).to_frame()
+    assert table.loc[0, 0] == 0
+
+
+def test_cohort_is_first_cohort_event_and_period_zero_includes_it():
+    frame = log([(1, 0 * DAY, "buy"), (1, 8 * DAY, "buy"), (9, 30 * DAY, "x")])
+    table = retention.cohorts(frame, "buy", ["buy"], periods=2).to_frame()
+    assert table["cohort_size"].tolist() == [1] and table.loc[0, [0, 1, 2]].tolist() == [1, 1, 0]
+
+
+def test_day_and_month_periods():
+    frame = log([(1, 0 * DAY, "s"), (1, 2 * DAY, "r"), (2, 30 * DAY, "s"), (2, 60 * DAY, "r"), (9, 90 * DAY, "x")])
+    days = retention.cohorts(frame, "s", ["r"], period="day", periods=2).to_frame()
+    assert days.loc[0, [0, 1, 2]].tolist() == [0, 0, 1]
+    months = retention.cohorts(frame, "s", ["r"], period="month", periods=2).to_frame()
+    # 2026-09-07 -> September; +30 d = 10-07 October; +60 d = 11-06 November; data ends 12-06
+    assert months["cohort"].dt.date.astype(str).tolist() == ["2026-09-01", "2026-10-01"]
+    assert months.loc[1, [0, 1]].tolist() == [0, 1] and pd.isna(months.loc[1, 2])
+
+
+def test_breakdown_by_value_on_first_cohort_event():
+    frame = log([(1, 0 * DAY, "s", "pro"), (1, 1 * DAY, "s", "free"), (2, 0 * DAY, "s", "free"), (9, 9 * DAY, "x")])
+    table = retention.cohorts(frame, "s", ["s"], periods=0, by="plan").to_frame()
+    assert dict(zip(table["plan"], table["cohort_size"], strict=True)) == {"free": 1, "pro": 1}
+
+
+def test_curve_pools_observed_cells_with_wilson_ci():
+    frame = log(
+        [(u, 0 * DAY, "s") for u in range(1, 5)]
+        + [(1, 8 * DAY, "r"), (2, 8 * DAY, "r"), (5, 7 * DAY, "s"), (5, 8 * DAY, "r"), (9, 13 * DAY, "x")]
+    )
+    result = retention.cohorts(frame, "s", ["r"], periods=1)
+    curve = result.curve(alpha=0.05).to_frame()
+    # period 1 observed only for the first cohort (4 users, 2 returned)
+    row = curve.loc[curve["period"] == 1].iloc[0]
+    assert (row["n_obs"], row["users"]) == (4, 2)
+    low, high = proportion_confint(2, 4, alpha=0.05, method="wilson")  # independent reference
+    assert row["rate_ci_lower"] == pytest.approx(low, abs=1e-12) and row["rate_ci_upper"] == pytest.approx(high)
+
+
+def test_end_parameter_limits_observation():
+    frame = log([(1, 0 * DAY, "s"), (1, 8 * DAY, "r"), (9, 30 * DAY, "x")])
+    table = retention.cohorts(frame, "s", ["r"], periods=1, end="2026-09-13").to_frame()
+    assert table.loc[0, 0] == 0 and pd.isna(table.loc[0, 1])
+
+
+def test_bad_inputs():
+    frame = log([(1, 0 * DAY, "s")])
+    with pytest.raises(JourneyInputError, match="'day', 'month', 'week'"):
+        retention.cohorts(frame, "s", ["s"], period="year")
+    with pytest.raises(JourneyInputError, match=r"unknown event 'nope'.*events present: 's'"):
+        retention.cohorts(frame, "s", ["nope"])
+    with pytest.raises(JourneyInputError, match="return_events"):
+        retention.cohorts(frame, "s", [])
+
+
+def test_no_events_is_empty_with_status():
+    result = retention.cohorts(log([(1, 0 * DAY, "s")]).iloc[:0], "s", ["s"])
+    assert result.to_frame().empty and "no events" in result.status
