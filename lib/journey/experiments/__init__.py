@@ -11,6 +11,7 @@ from journey.experiments.estimators import Comparison, compare, fieller_interval
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.multiple import adjust_pvalues, adjusted_alpha
 from journey.experiments.power import achieved_power, minimum_detectable_effect, sample_size
+from journey.experiments.segments import NoveltyResult, SegmentResult, novelty, segments, trend_test
 from journey.experiments.sequential import (
     SequentialResult,
     cs_half_width,
@@ -29,10 +30,12 @@ __all__ = [
     "Mean",
     "MetricResult",
     "Moments",
+    "NoveltyResult",
     "Posterior",
     "Proportion",
     "Ratio",
     "SRMResult",
+    "SegmentResult",
     "SequentialResult",
     "achieved_power",
     "adjust_pvalues",
@@ -45,11 +48,14 @@ __all__ = [
     "gaussian",
     "minimum_detectable_effect",
     "msprt_pvalues",
+    "novelty",
     "obf_spending",
     "obrien_fleming_bounds",
     "reduce_moments",
     "sample_size",
+    "segments",
     "sequential",
     "srm",
     "srm_from_counts",
+    "trend_test",
 ]
