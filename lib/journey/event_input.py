@@ -66,8 +66,7 @@ def prepare_events(
     """
     if isinstance(data, pd.DataFrame):
         _check_frame(data, [user_id, ts, event, *extra], ts, where)
-        # Through Arrow: DuckDB's pandas scan wants pytz for some tz objects; Arrow carries "UTC".
-        data = ibis.memtable(pa.Table.from_pandas(data, preserve_index=False))
+        data = _duckdb_copy(data, table)
     events = as_table(data, table=table)
     require_columns(events.columns, [user_id, ts, event, *extra], where)
     kind = events.schema()[ts]
@@ -77,6 +76,22 @@ def prepare_events(
         raise input_error(where, f"column {ts!r} has timezone-naive values", "UTC timestamps")
     _utc_session(events)
     return events
+
+
+def _duckdb_copy(frame: pd.DataFrame, name: str) -> ibis.Table:
+    """A DataFrame copied into a private in-memory DuckDB (UTC session) as a native table.
+
+    Not ``ibis.memtable``: that registers an Arrow dataset, and DuckDB's filter push-down into
+    it converts timestamp literals through pytz, which is not a dependency. A native table
+    also lets DuckDB use its own statistics.
+    """
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET TimeZone = 'UTC'")
+    raw = con.con
+    raw.register("_journey_input", pa.Table.from_pandas(frame, preserve_index=False))
+    raw.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _journey_input')
+    raw.unregister("_journey_input")
+    return con.table(name)
 
 
 def _check_frame(frame: pd.DataFrame, required: Sequence[str], ts: str, where: str) -> None:
