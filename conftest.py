@@ -14,7 +14,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-def pytest_sessionstart(session) -> None:  # noqa: ARG001 - pytest hook signature
+def pytest_sessionstart(session) -> None:
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
     from journey import config

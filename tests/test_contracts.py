@@ -55,7 +55,9 @@ def test_wrong_dtype_names_column_row_and_value(sample, tmp_path):
         f.loc[f.index[4], "session_id"] = "abc"
         return f
 
-    with pytest.raises(JourneyInputError, match=r"column 'session_id' has non-numeric values \(first at row 5: 'abc'\)"):
+    with pytest.raises(
+        JourneyInputError, match=r"column 'session_id' has non-numeric values \(first at row 5: 'abc'\)"
+    ):
         load_table(_events_csv(sample, tmp_path, mutate), "events")
 
 
@@ -71,7 +73,9 @@ def test_null_user_id_is_rejected(sample, tmp_path):
 
 def test_naive_timestamps_are_rejected_not_guessed(sample, tmp_path):
     path = _events_csv(sample, tmp_path, lambda f: f.assign(ts=f["ts"].str.rstrip("Z")))
-    with pytest.raises(JourneyInputError, match=r"column 'ts' has timezone-naive values \(first at row 1.*expected UTC"):
+    with pytest.raises(
+        JourneyInputError, match=r"column 'ts' has timezone-naive values \(first at row 1.*expected UTC"
+    ):
         load_table(path, "events")
 
 
@@ -118,7 +122,9 @@ def test_unknown_feedback_channel_lists_valid_ones(sample):
 def test_rating_out_of_range_fails_the_contract(sample):
     frame = sample["feedback"].head(10).copy()
     frame.loc[frame.index[1], "rating"] = 9.0
-    with pytest.raises(JourneyInputError, match=r"column 'rating' fails less_than_or_equal_to\(5\) \(first at row 2: 9"):
+    with pytest.raises(
+        JourneyInputError, match=r"column 'rating' fails less_than_or_equal_to\(5\) \(first at row 2: 9"
+    ):
         validate_frame(frame, "feedback", "fb.csv")
 
 

@@ -56,7 +56,7 @@ def coerce(text: str, type_name: str, where: str) -> Any:
                 raise ValueError(text)
             return value
     except ValueError:
-        raise input_error(where, f"value {text!r} is not a {type_name}", f"a {type_name}") from None
+        raise input_error(where, f"value {text!r} is not a valid {type_name}", f"a {type_name}") from None
     return text
 
 

@@ -31,7 +31,9 @@ ALLOWED_TAGS = [
 ALLOWED_ATTRIBUTES = {
     "*": ["class", "id", "title", "aria-label", "role"],
     "a": ["href", "title"],
-    "img": ["src", "alt", "width", "height"],
+    # No "src": report images are PNG outputs rendered by the template after sanitizing, so an
+    # <img> inside sanitized HTML can only be someone's markup, and must not load anything.
+    "img": ["alt", "width", "height"],
     "td": ["colspan", "rowspan", "style"],
     "th": ["colspan", "rowspan", "style", "scope"],
     "span": ["style"],

@@ -1,0 +1,53 @@
+"""The pip path and the conda path install the same thing, and the README's commands are the real ones."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pinned(lines):
+    return {
+        re.split(r"==", line)[0].lower().replace("_", "-"): line.split("==")[1]
+        for line in lines
+        if "==" in line and not line.startswith("#")
+    }
+
+
+def test_environment_yml_installs_the_pip_spec():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    deps = env["dependencies"]
+    assert "python=3.11" in deps and "pip" in deps
+    pip_section = next(d["pip"] for d in deps if isinstance(d, dict))
+    assert pip_section == ["-r requirements.lock", "-e ."]
+    makefile = (ROOT / "Makefile").read_text()
+    assert "pip install --quiet -r requirements.lock" in makefile
+    assert "pip install --quiet --no-deps -e ." in makefile
+
+
+def test_lock_pins_every_direct_dependency_exactly():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lock = _pinned((ROOT / "requirements.lock").read_text().splitlines())
+    direct = project["dependencies"] + project["optional-dependencies"]["dev"]
+    for spec in direct:
+        name = re.split(r"[\[<>=;\s]", spec, maxsplit=1)[0].lower().replace("_", "-")
+        assert name in lock, f"{name} is in pyproject.toml but not pinned in requirements.lock"
+    assert lock["torch"] == "2.13.0"
+    assert requires_python_is_311(project["requires-python"])
+
+
+def requires_python_is_311(spec: str) -> bool:
+    return ">=3.11" in spec and "<3.12" in spec
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one():
+    lines = (ROOT / "README.md").read_text().splitlines()
+    head = "\n".join(lines[:6])
+    assert "make report" in head and "make test" in head
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", ci, re.MULTILINE)

@@ -1,0 +1,63 @@
+"""The shared rendering of results: formatting follows the column name, and HTML is escaped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from journey.results import ResultMixin, display_frame, format_number
+
+
+@dataclass(frozen=True, slots=True)
+class _Demo(ResultMixin):
+    frame: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.frame
+
+
+def _demo() -> _Demo:
+    return _Demo(
+        pd.DataFrame(
+            {
+                "metric": ["<b>revenue</b>", "converted"],
+                "n_obs": [12000, 345],
+                "effect_size": [1.23456, -0.000123],
+                "rel_effect_size": [0.0512, -0.2],
+                "rel_ci_lower": [0.01, -0.3],
+                "rel_ci_upper": [0.09, -0.1],
+                "pvalue": [3e-9, 0.04567],
+            }
+        )
+    )
+
+
+def test_rendered_text_is_pinned():
+    # Regression pin of the documented formatting rules (rel_* in %, CI pairs merged, p-values floor).
+    assert str(_demo()) == (
+        "_Demo\n"
+        "        metric  n_obs effect_size rel_effect_size       rel_ci  pvalue\n"
+        "<b>revenue</b> 12,000        1.23           5.12%     [1%, 9%] <0.0001\n"
+        "     converted    345   -0.000123            -20% [-30%, -10%]  0.0457"
+    )
+
+
+def test_html_escapes_customer_text():
+    html = _demo()._repr_html_()
+    assert "<b>revenue</b>" not in html
+    assert "&lt;b&gt;revenue&lt;/b&gt;" in html
+
+
+def test_nan_is_shown_as_nan_never_as_zero():
+    assert format_number(float("nan"), "pvalue") == "NaN"
+    assert format_number(0.0, "pvalue") == "0.0000"
+
+
+def test_ci_columns_merge_into_one_bracketed_column():
+    frame = display_frame(pd.DataFrame({"effect_ci_lower": [0.1], "effect_ci_upper": [0.3]}))
+    assert list(frame.columns) == ["effect_ci"] and frame.iloc[0, 0] == "[0.1, 0.3]"
+
+
+def test_to_dicts_matches_to_frame():
+    assert _demo().to_dicts()[1]["n_obs"] == 345
