@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ class ReportJob:
     timeout_s: int
     window: str
     cwd: str
+    prepare_next: bool = True  # start a spare kernel for a following report
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +87,39 @@ class RunResult:
         return [r for r in self.reports if r.status != "ok"]
 
 
-def _warm_worker() -> None:
-    """Import the heavy modules once per worker process."""
+_SPARE: dict[str, Any] = {}
+
+
+def _warm_worker(cwd: str) -> None:
+    """Import the heavy modules once per worker process and start a spare kernel."""
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
-    from journey import render  # noqa: F401
+    from journey import render
+    from journey.kernels import SpareKernel
 
     os.environ.setdefault("MPLBACKEND", "Agg")
+    _SPARE["kernel"] = SpareKernel(cwd)
+    # multiprocessing runs Finalize callbacks when a worker exits (atexit does not run there).
+    Finalize(None, _discard_spare, exitpriority=10)
+    render.exporter()  # build the HTML exporter (templates, CSS) before the first report
+
+
+def _discard_spare() -> None:
+    spare = _SPARE.pop("kernel", None)
+    if spare is not None:
+        spare.discard()
+
+
+def _next_kernel(cwd: str, prepare_next: bool):
+    """This worker's spare kernel, and a new spare started in the background for the next report."""
+    from journey.kernels import SpareKernel
+
+    spare = _SPARE.pop("kernel", None) or SpareKernel(cwd)
+    km = spare.take()
+    if prepare_next:
+        _SPARE["kernel"] = SpareKernel(cwd)
+    return km
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -107,6 +134,7 @@ def execute_report(job: ReportJob) -> ReportOutcome:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from journey.kernels import shutdown
     from journey.render import ReportMeta, render_notebook
 
     work = Path(job.work_dir)
@@ -115,6 +143,7 @@ def execute_report(job: ReportJob) -> ReportOutcome:
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     status, error = "ok", ""
+    km = _next_kernel(job.cwd, job.prepare_next)
     try:
         papermill.execute_notebook(
             job.notebook,
@@ -125,11 +154,14 @@ def execute_report(job: ReportJob) -> ReportOutcome:
             log_output=False,
             execution_timeout=job.timeout_s,
             cwd=job.cwd,
+            km=km,
         )
     except PapermillExecutionError as exc:
         status, error = "failed", f"{exc.ename}: {exc.evalue}"
     except Exception as exc:  # noqa: BLE001 - kernel death, timeout: report it, keep the others running
         status, error = "failed", f"{type(exc).__name__}: {exc}"
+    finally:
+        shutdown(km)
     cells = 0.0
     if out_ipynb.exists():
         node = nbformat.read(str(out_ipynb), as_version=4)
@@ -327,12 +359,14 @@ def _execute_all(
             timeout_s=playbook.timeout_s,
             window=_window_text(params),
             cwd=str(config.project_root()),
+            prepare_next=index < len(planned) - (jobs or os.cpu_count() or 1),
         )
-        for report, params in planned
+        for index, (report, params) in enumerate(planned)
     ]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(job_list)))
     outcomes: dict[str, ReportOutcome] = {}
-    with ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker) as pool:
+    cwd = str(config.project_root())
+    with ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker, initargs=(cwd,)) as pool:
         futures = {pool.submit(execute_report, job): job for job in job_list}
         for done, future in enumerate(as_completed(futures), start=1):
             try:

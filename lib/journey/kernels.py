@@ -1,0 +1,76 @@
+"""Warm kernels for the runner: start the next notebook's kernel while the current one runs.
+
+Starting an IPython kernel and importing pandas, ibis and matplotlib into it takes seconds
+on a small machine, and a papermill run pays it for every notebook. Each runner worker
+keeps one spare kernel: it is launched in a background thread (with the library's heavy
+modules imported, nothing else) while the previous notebook executes, so a notebook starts
+on a ready kernel. Every kernel runs exactly one notebook and is then shut down, so no
+state leaks from one report into the next. No library offers this for papermill/nbclient
+(``nbclient`` accepts a ready ``KernelManager`` but does not manage spares), hence this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import threading
+import uuid
+
+from jupyter_client.manager import KernelManager
+
+# Imported into each spare kernel before use: only modules, no state a notebook could see.
+PRELOAD = "import journey, journey.sources, journey.plots, journey.report, pandas, ibis, matplotlib.pyplot, seaborn"
+
+
+def _launch(cwd: str, preload: bool) -> KernelManager:
+    # IPC sockets in a private temporary folder: no TCP ports, no "without encryption" warning.
+    ip = os.path.join(tempfile.gettempdir(), f"journey-kernel-{uuid.uuid4().hex}")
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=ip)
+    km.start_kernel(cwd=cwd)
+    if preload:
+        client = km.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=120)
+            client.execute(PRELOAD, silent=True, store_history=False)
+        finally:
+            client.stop_channels()
+    return km
+
+
+class SpareKernel:
+    """One kernel being prepared in the background; :meth:`take` returns it when ready."""
+
+    def __init__(self, cwd: str, preload: bool = True) -> None:
+        self._cwd = cwd
+        self._preload = preload
+        self._km: KernelManager | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._km = _launch(self._cwd, self._preload)
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller in take()
+            self._error = exc
+
+    def discard(self) -> None:
+        """Shut the spare down unused (the worker is exiting)."""
+        self._thread.join()
+        if self._km is not None:
+            shutdown(self._km)
+
+    def take(self) -> KernelManager:
+        """The ready kernel manager (falls back to a fresh kernel if the spare failed to start)."""
+        self._thread.join()
+        if self._km is None or not self._km.is_alive():
+            return _launch(self._cwd, preload=False)
+        return self._km
+
+
+def shutdown(km: KernelManager) -> None:
+    """Stop a kernel that has run its notebook."""
+    with contextlib.suppress(Exception):  # a dead kernel is already what we want
+        km.shutdown_kernel(now=True)
