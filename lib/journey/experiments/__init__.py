@@ -7,10 +7,12 @@
 
 from journey.experiments.analyze import FRAME_COLUMNS, ExperimentResult, MetricResult, analyze
 from journey.experiments.bayes import Posterior, beta_binomial, gaussian
+from journey.experiments.data import analysis_table, daily_table
 from journey.experiments.estimators import Comparison, compare, fieller_interval
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.multiple import adjust_pvalues, adjusted_alpha
-from journey.experiments.power import achieved_power, minimum_detectable_effect, sample_size
+from journey.experiments.power import achieved_power, minimum_detectable_effect, power_reached, sample_size
+from journey.experiments.readout import RULE, Decision, Readout, cumulative_looks, decide, forest_frame, readout
 from journey.experiments.segments import NoveltyResult, SegmentResult, novelty, segments, trend_test
 from journey.experiments.sequential import (
     SequentialResult,
@@ -20,37 +22,53 @@ from journey.experiments.sequential import (
     obrien_fleming_bounds,
     sequential,
 )
+from journey.experiments.spec import ExperimentSpec, MetricSpec, list_specs, load_spec, new_experiment
 from journey.experiments.srm import SRMResult, srm, srm_from_counts
 from journey.experiments.stats import Moments, reduce_moments
 
 __all__ = [
     "FRAME_COLUMNS",
+    "RULE",
     "Comparison",
+    "Decision",
     "ExperimentResult",
+    "ExperimentSpec",
     "Mean",
     "MetricResult",
+    "MetricSpec",
     "Moments",
     "NoveltyResult",
     "Posterior",
     "Proportion",
     "Ratio",
+    "Readout",
     "SRMResult",
     "SegmentResult",
     "SequentialResult",
     "achieved_power",
     "adjust_pvalues",
     "adjusted_alpha",
+    "analysis_table",
     "analyze",
     "beta_binomial",
     "compare",
     "cs_half_width",
+    "cumulative_looks",
+    "daily_table",
+    "decide",
     "fieller_interval",
+    "forest_frame",
     "gaussian",
+    "list_specs",
+    "load_spec",
     "minimum_detectable_effect",
     "msprt_pvalues",
+    "new_experiment",
     "novelty",
     "obf_spending",
     "obrien_fleming_bounds",
+    "power_reached",
+    "readout",
     "reduce_moments",
     "sample_size",
     "segments",

@@ -140,3 +140,14 @@ def achieved_power(
     kind = _kind(metric)
     delta = _delta(baseline, mde, relative)
     return _power(n, delta, _sigma2(kind, baseline, std, delta, variance_reduction), alpha)
+
+
+def power_reached(comparison: Any, mde: float, alpha: float = 0.05) -> float:
+    """Power the analysis has now for a relative ``mde`` of the control mean, using the
+    comparison's own (covariate-adjusted) standard error: ``Φ(δ/se − z) + Φ(−δ/se − z)``."""
+    se, base = comparison.se, comparison.control_adjusted
+    if not (math.isfinite(se) and se > 0 and math.isfinite(base)):
+        return math.nan
+    z = stats.norm.isf(alpha / 2)
+    shift = abs(base * mde) / se
+    return float(stats.norm.cdf(shift - z) + stats.norm.cdf(-shift - z))

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from journey.results import ResultMixin
 from journey.validation import input_error
 
-_GRID = 2001
+_GRID = 401
 
 
 def obf_spending(t: np.ndarray | float, alpha: float = 0.05) -> np.ndarray:
@@ -67,7 +67,8 @@ def obrien_fleming_bounds(information: Sequence[float], alpha: float = 0.05) -> 
         bounds[k] = c
         b = c * math.sqrt(tk)
         new_grid = np.linspace(-b, b, _GRID)
-        dens = (w[None, :] * stats.norm.pdf((new_grid[:, None] - grid[None, :]) / step) / step).sum(axis=1)
+        kernel = np.exp(-0.5 * ((new_grid[:, None] - grid[None, :]) / step) ** 2) / (step * math.sqrt(2 * math.pi))
+        dens = kernel @ w
         grid = new_grid
     return bounds
 
@@ -75,7 +76,7 @@ def obrien_fleming_bounds(information: Sequence[float], alpha: float = 0.05) -> 
 def _crossing(c: float, grid: np.ndarray, w: np.ndarray, step: float, tk: float, target: float) -> float:
     """P(continue so far, then |S_k| >= c √t_k) minus the alpha to spend at this look."""
     b = c * math.sqrt(tk)
-    return float(w @ (stats.norm.sf((b - grid) / step) + stats.norm.cdf((-b - grid) / step))) - target
+    return float(w @ (special.ndtr((grid - b) / step) + special.ndtr((-b - grid) / step))) - target
 
 
 def _simpson_weights(grid: np.ndarray) -> np.ndarray:

@@ -1,0 +1,52 @@
+"""Decision rule and the readout on the seeded sample."""
+
+import pytest
+
+from journey import experiments as ab
+from journey.experiments.readout import decide
+from journey.experiments.simulate import make_experiment
+
+METRICS = [ab.Proportion("converted"), ab.Mean("revenue", role="guardrail", margin=0.10)]
+
+
+def test_clear_win_with_healthy_guardrail_ships():
+    res = ab.analyze(make_experiment(users=40_000, seed=1, lift=0.3), metrics=METRICS)
+    d = decide(res, planned_per_arm=20_000)
+    assert d.verdict == "ship" and d.variant == "treatment"
+    assert d.sentence().startswith("Ship treatment: converted improves by +")
+
+
+def test_srm_blocks_everything():
+    res = ab.analyze(make_experiment(users=40_000, seed=1, lift=0.3, shares=(0.55, 0.45)), metrics=METRICS)
+    assert res.srm.flagged
+    assert decide(res).verdict == "don't ship"
+    assert "traffic split is broken" in decide(res).reason
+
+
+def test_null_result_keeps_running_before_plan_and_stops_after():
+    res = ab.analyze(make_experiment(users=4_000, seed=2), metrics=METRICS)
+    assert decide(res, planned_per_arm=10_000, planned_looks=4).verdict == "keep running"
+    assert decide(res, planned_per_arm=1_000).verdict == "don't ship"
+
+
+def test_interim_look_needs_the_obrien_fleming_bound():
+    # significant at the fixed-horizon level but below the first-look O'Brien-Fleming bound
+    res = ab.analyze(make_experiment(users=6_000, seed=5, lift=0.25), metrics=[ab.Proportion("converted")])
+    z = abs(res.rows[0].comparison.statistic)
+    assert 1.96 < z < 4.0, z
+    assert decide(res, planned_per_arm=30_000, planned_looks=5).verdict == "keep running"
+    assert decide(res, planned_per_arm=3_000).verdict == "ship"
+
+
+@pytest.mark.slow
+def test_readout_on_sample_finds_the_planted_effects():
+    from journey.config import default_database
+    from journey.experiments.readout import readout
+
+    if not default_database().exists():
+        pytest.skip("sample database not built")
+    r = readout(None, "onboarding-email")
+    assert r.result.srm.flagged and r.decision.verdict == "don't ship"
+    r = readout(None, "checkout-redesign")
+    assert r.decision.verdict == "ship"
+    assert 3 <= len(r.summary()) <= 5
