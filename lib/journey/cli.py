@@ -188,16 +188,14 @@ def playbook_check(playbook: Annotated[Path, typer.Argument(help="playbook YAML"
     out.print(f"{playbook}: valid, {len(planned)} reports")
 
 
-def _mount_optional() -> None:
-    """Sub-apps owned by other modules (experiments), mounted when present."""
-    try:
-        from journey.experiments.cli import app as experiment_app
-    except ImportError:
-        return
+def _mount_subapps() -> None:
+    """Sub-apps owned by their modules: ``journey experiment ...``."""
+    from journey.experiments.cli import app as experiment_app
+
     app.add_typer(experiment_app, name="experiment", help="Describe and scaffold experiments.")
 
 
-_mount_optional()
+_mount_subapps()
 
 
 if __name__ == "__main__":  # pragma: no cover
