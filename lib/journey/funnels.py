@@ -35,7 +35,7 @@ import pandas as pd
 from journey import funnels_sql as fsql
 from journey.event_input import check_events_exist, check_steps, parse_window, prepare_events, row_count
 from journey.results import ResultMixin
-from journey.sources import DataLike
+from journey.sources import DataLike, backend_of
 from journey.validation import check_option, input_error
 
 MODES = ("any_start", "first_entry")
@@ -135,8 +135,8 @@ class _Prepared:
     events: ibis.Table
     steps: tuple[str, ...]
     window_s: int
-    reach: ibis.Table | None  # None when there are no events
-    valid: list[ibis.Table]
+    reach: ibis.Table | None  # per user and step: first reach (None when there are no events)
+    counts: ibis.Table | None  # k, users
     status: str
 
 
@@ -156,12 +156,18 @@ def _prepare(
     check_option("mode", mode, MODES)
     table = prepare_events(events, user_id=user_id, ts=ts, event=event, extra=extra)
     if row_count(table) == 0:
-        return _Prepared(table, steps, window_s, None, [], NO_EVENTS)
+        return _Prepared(table, steps, window_s, None, None, NO_EVENTS)
     check_events_exist(table, steps, event, "steps")
-    valid = fsql.valid_steps(
-        table, steps, window_s, user_id=user_id, ts=ts, event=event, mode=mode, presort=fsql.needs_presort(table)
-    )  # type: ignore[arg-type]
-    return _Prepared(table, steps, window_s, fsql.first_reach(valid), valid, "ok")
+    names = dict(user_id=user_id, ts=ts, event=event, mode=mode)
+    if fsql.can_use_duckdb_sql(table):
+        con = backend_of(table)
+        chain = fsql.duckdb_chain_sql(table, steps, window_s, **names)  # type: ignore[arg-type]
+        valid_all = con.sql(chain + "SELECT u, t, s, k FROM va")
+        counts = con.sql(chain + "SELECT k, count(DISTINCT u) AS users FROM va GROUP BY k")
+    else:
+        valid = fsql.valid_steps(table, steps, window_s, **names, presort=fsql.needs_presort(table))  # type: ignore[arg-type]
+        valid_all, counts = fsql.union_valid(valid), fsql.users_per_step(valid)
+    return _Prepared(table, steps, window_s, fsql.first_reach(valid_all), counts, "ok")
 
 
 def user_levels(
@@ -217,7 +223,7 @@ def funnel(
     if prep.reach is None:
         return Funnel(prep.steps, prep.window_s, mode, by, prep.status, pd.DataFrame(columns=columns))
     if by is None:
-        reached = fsql.users_per_step(prep.valid).execute().set_index("k")["users"]
+        reached = prep.counts.execute().set_index("k")["users"]
         counts = pd.DataFrame({"level": range(1, len(prep.steps) + 1)})
         counts["n"] = [int(reached.get(k, 0)) - int(reached.get(k + 1, 0)) for k in counts["level"]]
         table = _cumulate(counts, prep.steps)

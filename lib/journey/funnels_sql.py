@@ -82,16 +82,67 @@ def users_per_step(valid: Sequence[ibis.Table]) -> ibis.Table:
     return ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
 
 
-def first_reach(valid: Sequence[ibis.Table]) -> ibis.Table:
+def union_valid(valid: Sequence[ibis.Table]) -> ibis.Table:
+    """All valid step events in one table ``u, t, s, k``."""
+    parts = [v.mutate(k=ibis.literal(i + 1)) for i, v in enumerate(valid)]
+    return ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+
+
+def duckdb_chain_sql(
+    events: ibis.Table,
+    steps: Sequence[str],
+    window_s: int,
+    *,
+    user_id: str,
+    ts: str,
+    event: str,
+    mode: Mode = "any_start",
+) -> str:
+    """The same chain as :func:`valid_steps`, as one DuckDB ``WITH`` clause ending in CTE ``va``.
+
+    Hand-written because the ibis rendering nests each step inside the next and DuckDB then
+    recomputes earlier steps; here every step is a ``MATERIALIZED`` CTE and the joins are
+    inner ``ASOF JOIN`` s, about 3x faster on the same plan.
+    """
+    source = ibis.to_sql(step_events(events, steps, user_id, ts, event), dialect="duckdb")
+    parts = [f"ev AS ({source})"]
+    first = _quote(steps[0])
+    if mode == "first_entry":
+        parts.append(f"v1 AS MATERIALIZED (SELECT u, min(t) AS t, min(t) AS s FROM ev WHERE e = {first} GROUP BY u)")
+    else:
+        parts.append(f"v1 AS MATERIALIZED (SELECT u, t, t AS s FROM ev WHERE e = {first})")
+    for k in range(2, len(steps) + 1):
+        parts.append(
+            f"v{k} AS MATERIALIZED (SELECT a.u, a.t, b.s FROM (SELECT u, t FROM ev WHERE e = {_quote(steps[k - 1])}) a "
+            f"ASOF JOIN v{k - 1} b ON a.u = b.u AND a.t >= b.t WHERE a.t <= b.s + {int(window_s)})"
+        )
+    union = " UNION ALL ".join(f"SELECT u, t, s, {k} AS k FROM v{k}" for k in range(1, len(steps) + 1))
+    parts.append(f"va AS ({union})")
+    return "WITH " + ",\n".join(parts) + "\n"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def can_use_duckdb_sql(table: ibis.Table) -> bool:
+    """DuckDB backends whose tables are named in the database (not unregistered memtables)."""
+    import ibis.expr.operations as ops
+
+    from journey.sources import backend_of
+
+    if getattr(backend_of(table), "name", "") != "duckdb":
+        return False
+    return not list(table.op().find(ops.InMemoryTable))
+
+
+def first_reach(valid_all: ibis.Table) -> ibis.Table:
     """Per user and step reached: ``k`` (1-based), first second reached ``t``, its chain start ``s``.
 
     ``s`` at the earliest valid event is the smallest ``s`` (it never decreases), so two
     plain aggregates give the chain that first reached the step.
     """
-    parts = [
-        v.group_by("u").aggregate(t=v.t.min(), s=v.s.min()).mutate(k=ibis.literal(i + 1)) for i, v in enumerate(valid)
-    ]
-    return ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+    return valid_all.group_by("u", "k").aggregate(t=valid_all.t.min(), s=valid_all.s.min())
 
 
 def levels(reach: ibis.Table) -> ibis.Table:

@@ -27,7 +27,6 @@ from typing import Literal
 import ibis
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from journey.event_input import check_events_exist, check_steps, prepare_events, row_count, seconds
 from journey.results import ResultMixin
@@ -87,6 +86,8 @@ class Cohorts(ResultMixin):
 
     def curve(self, alpha: float = 0.05) -> RetentionCurve:
         """Pooled retention per period offset with Wilson intervals (users are independent)."""
+        from statsmodels.stats.proportion import proportion_confint  # slow import, only needed here
+
         rows = []
         for k in range(self.periods + 1):
             observed = self.table[self.table[k].notna()]

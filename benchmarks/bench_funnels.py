@@ -1,0 +1,177 @@
+"""Funnel and retention speed against ClickHouse (embedded chdb) on the same parquet file.
+
+Usage: ``python benchmarks/bench_funnels.py --users 1000000`` (the issue's full size is
+``--users 4400000``, about 20M events). Generates ``events.parquet`` with the sample
+generator (``journey.datasets``; ``--generator numpy`` for the adversarial funnel log),
+then runs each job in its own process and reports whole-process wall time, the engine
+time inside it and the peak resident memory of that process, plus the ratio to chdb.
+The results of both engines are compared, so a fast wrong answer cannot pass unnoticed.
+Prints figures only: never a timed assertion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+STEPS = ["landing_view", "product_view", "add_to_cart", "checkout_start", "purchase"]
+WINDOW_S = 7 * 86_400
+COHORT_EVENT, RETURN_EVENTS, PERIODS = "landing_view", ["purchase", "repeat_purchase"], 12
+JOBS = ("ours_funnel", "chdb_funnel", "ours_cohorts", "chdb_cohorts")
+
+
+def build_parquet(path: Path, users: int, seed: int, generator: str) -> None:
+    """Write the events table chunk by chunk so memory stays flat at any size."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    writer = None
+    chunk_users = 50_000
+    for chunk, first in enumerate(range(0, users, chunk_users)):
+        size = min(chunk_users, users - first)
+        if generator == "sample":
+            from journey.datasets.journeys import generate_chunk
+
+            frame = generate_chunk(chunk, size, seed, first_user_id=first + 1)["events"]
+        else:
+            from journey.funnels_testdata import make_funnel_events
+
+            frame = make_funnel_events(size, seed * 100_003 + chunk)
+            frame["user_id"] += first
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        writer = writer or pq.ParquetWriter(tmp, table.schema)
+        writer.write_table(table)
+    if writer is not None:
+        writer.close()
+    tmp.rename(path)
+
+
+def run_job(job: str, parquet: str) -> dict:
+    """One measured job (runs in a child process)."""
+    start = time.perf_counter()
+    if job.startswith("chdb"):
+        import chdb
+
+        if job == "chdb_funnel":
+            conds = ", ".join(f"event = '{s}'" for s in STEPS)
+            query = (
+                f"SELECT level, count() AS n FROM (SELECT user_id, windowFunnel({WINDOW_S})(toDateTime(ts), {conds}) "
+                f"AS level FROM file('{parquet}', Parquet) GROUP BY user_id) GROUP BY level ORDER BY level"
+            )
+            out = chdb.query(query, "DataFrame")
+            levels = dict(zip(out["level"].astype(int), out["n"].astype(int), strict=True))
+            result = [sum(n for lv, n in levels.items() if lv >= k) for k in range(1, len(STEPS) + 1)]
+        else:
+            ret = ", ".join(repr(r) for r in RETURN_EVENTS)
+            conds = ", ".join(
+                f"assumeNotNull(event IN ({ret}) AND t >= ft AND dateDiff('week', toMonday(ft), toMonday(t)) = {k})"
+                for k in range(PERIODS + 1)
+            )
+            sums = ", ".join(f"sum(r[{k + 2}])" for k in range(PERIODS + 1))
+            query = f"""
+                WITH first AS (SELECT user_id AS fu, min(toDateTime(ts)) AS ft FROM file('{parquet}', Parquet)
+                               WHERE event = '{COHORT_EVENT}' GROUP BY user_id)
+                SELECT cohort, count() AS size, {sums} FROM (
+                    SELECT toMonday(any(ft)) AS cohort,
+                           retention(assumeNotNull(t = ft AND event = '{COHORT_EVENT}'), {conds}) AS r
+                    FROM (SELECT user_id, toDateTime(assumeNotNull(ts)) AS t, assumeNotNull(event) AS event
+                          FROM file('{parquet}', Parquet)) AS e
+                    JOIN first ON e.user_id = first.fu GROUP BY user_id)
+                GROUP BY cohort ORDER BY cohort"""
+            out = chdb.query(query, "DataFrame")
+            result = [int(v) for v in out.iloc[:, 1]]
+    else:
+        from journey import sources
+
+        imported = time.perf_counter()
+        con = sources.connect(str(Path(parquet).parent))
+        events = con.table("events")
+        if job == "ours_funnel":
+            from journey import funnels
+
+            result = funnels.funnel(events, STEPS, WINDOW_S).to_frame()["users"].astype(int).tolist()
+        else:
+            from journey import retention
+
+            table = retention.cohorts(events, COHORT_EVENT, RETURN_EVENTS, period="week", periods=PERIODS).to_frame()
+            result = table["cohort_size"].astype(int).tolist()
+    end = time.perf_counter()
+    return {"job": job, "engine_s": end - start, "import_s": locals().get("imported", start) - start, "result": result}
+
+
+def measure(job: str, parquet: Path) -> dict:
+    """Run ``job`` in a fresh interpreter; wall time and peak RSS of that process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--job", job, "--parquet", str(parquet)], stdout=subprocess.PIPE, text=True
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    out = proc.stdout.read() if proc.stdout else ""
+    if status != 0:
+        raise SystemExit(f"{job} failed with status {status}")
+    record = json.loads(out.strip().splitlines()[-1])
+    record.update(wall_s=wall, peak_mb=usage.ru_maxrss / 1024)
+    return record
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--generator", choices=("sample", "numpy"), default="sample")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per job; the fastest is reported")
+    parser.add_argument("--out", type=Path, default=None, help="folder for the generated parquet")
+    parser.add_argument("--job", choices=JOBS, help=argparse.SUPPRESS)
+    parser.add_argument("--parquet", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.job:
+        print(json.dumps(run_job(args.job, args.parquet)))
+        return
+
+    from journey import config
+
+    folder = args.out or config.cache_dir() / f"bench_{args.generator}_{args.users}_{args.seed}"
+    parquet = (folder / "events.parquet").resolve()
+    if not parquet.exists():
+        t0 = time.perf_counter()
+        build_parquet(parquet, args.users, args.seed, args.generator)
+        print(f"generated {parquet} in {time.perf_counter() - t0:.1f} s")
+    import pyarrow.parquet as pq
+
+    rows = pq.ParquetFile(parquet).metadata.num_rows
+    print(f"{args.users:,} users, {rows:,} events, {os.cpu_count()} CPUs visible")
+    best: dict[str, dict] = {}
+    for _ in range(args.repeat):
+        for job in JOBS:  # interleaved so background load hits both engines alike
+            record = measure(job, parquet)
+            if job not in best or record["wall_s"] < best[job]["wall_s"]:
+                best[job] = record
+    for job in JOBS:
+        r = best[job]
+        print(
+            f"{job:13s} wall {r['wall_s']:7.2f} s  in-process {r['engine_s']:7.2f} s "
+            f"(imports {r['import_s']:5.2f} s)  peak {r['peak_mb']:7.0f} MB"
+        )
+    for what in ("funnel", "cohorts"):
+        ours, theirs = best[f"ours_{what}"], best[f"chdb_{what}"]
+        same = ours["result"] == theirs["result"]
+        print(
+            f"{what}: ratio ours/chdb wall {ours['wall_s'] / theirs['wall_s']:.2f}x, "
+            f"in-process {ours['engine_s'] / theirs['engine_s']:.2f}x, "
+            f"excluding our imports {(ours['engine_s'] - ours['import_s']) / theirs['engine_s']:.2f}x; "
+            f"results identical: {same}"
+        )
+        if not same:
+            print(f"  ours {ours['result'][:8]}\n  chdb {theirs['result'][:8]}")
+
+
+if __name__ == "__main__":
+    main()
