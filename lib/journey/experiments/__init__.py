@@ -12,7 +12,20 @@ from journey.experiments.estimators import Comparison, compare, fieller_interval
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.multiple import adjust_pvalues, adjusted_alpha
 from journey.experiments.power import achieved_power, minimum_detectable_effect, power_reached, sample_size
-from journey.experiments.readout import RULE, Decision, Readout, cumulative_looks, decide, forest_frame, readout
+from journey.experiments.readout import (
+    RULE,
+    Decision,
+    Readout,
+    Table,
+    chance_table,
+    cumulative_looks,
+    decide,
+    decision_block,
+    forest_frame,
+    power_table,
+    readout,
+    srm_banner,
+)
 from journey.experiments.segments import NoveltyResult, SegmentResult, novelty, segments, trend_test
 from journey.experiments.sequential import (
     SequentialResult,
@@ -45,17 +58,20 @@ __all__ = [
     "SRMResult",
     "SegmentResult",
     "SequentialResult",
+    "Table",
     "achieved_power",
     "adjust_pvalues",
     "adjusted_alpha",
     "analysis_table",
     "analyze",
     "beta_binomial",
+    "chance_table",
     "compare",
     "cs_half_width",
     "cumulative_looks",
     "daily_table",
     "decide",
+    "decision_block",
     "fieller_interval",
     "forest_frame",
     "gaussian",
@@ -68,12 +84,14 @@ __all__ = [
     "obf_spending",
     "obrien_fleming_bounds",
     "power_reached",
+    "power_table",
     "readout",
     "reduce_moments",
     "sample_size",
     "segments",
     "sequential",
     "srm",
+    "srm_banner",
     "srm_from_counts",
     "trend_test",
 ]

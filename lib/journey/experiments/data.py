@@ -16,6 +16,8 @@ load time per view). Covariates: ``pre_revenue``, ``pre_orders``, ``pre_sessions
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ibis
 from ibis import _
 
@@ -43,8 +45,12 @@ def _backend(source: DataLike):
     return source if hasattr(source, "table") else connect(source)
 
 
-def _assignments(con, experiment: str) -> ibis.Table:
-    assignments = as_table(con, "assignments")
+def _until(table: ibis.Table, column: str, until: dt.datetime | None) -> ibis.Table:
+    return table if until is None else table.filter(table[column] < ibis.literal(until))
+
+
+def _assignments(con, experiment: str, until: dt.datetime | None = None) -> ibis.Table:
+    assignments = _until(as_table(con, "assignments"), "assigned_at", until)
     sel = assignments.filter(assignments.experiment == experiment)
     if sel.count().execute() == 0:
         known = sorted(assignments.select("experiment").distinct().to_pandas()["experiment"].tolist())
@@ -58,14 +64,24 @@ def _assignments(con, experiment: str) -> ibis.Table:
     )
 
 
-def analysis_table(source: DataLike, experiment: str, exposure_days: int = 14, pre_days: int = 28) -> ibis.Table:
-    """The per-user table (an ibis expression; nothing runs until it is aggregated)."""
+def analysis_table(
+    source: DataLike,
+    experiment: str,
+    exposure_days: int = 14,
+    pre_days: int = 28,
+    until: dt.datetime | None = None,
+) -> ibis.Table:
+    """The per-user table (an ibis expression; nothing runs until it is aggregated).
+
+    ``until`` (exclusive, UTC) replays the experiment as it stood at that moment: later
+    assignments, events and orders are ignored, as at an interim look.
+    """
     if exposure_days <= 0 or pre_days < 0:
         raise input_error("windows", f"exposure_days={exposure_days}, pre_days={pre_days}", "positive day counts")
     con = _backend(source)
-    a = _assignments(con, experiment)
-    events = as_table(con, "events")
-    orders = as_table(con, "orders")
+    a = _assignments(con, experiment, until)
+    events = _until(as_table(con, "events"), "ts", until)
+    orders = _until(as_table(con, "orders"), "ts", until)
     window = ibis.interval(days=exposure_days)
     pre = ibis.interval(days=pre_days)
 
@@ -105,12 +121,14 @@ def analysis_table(source: DataLike, experiment: str, exposure_days: int = 14, p
     return t.mutate(**fill)
 
 
-def daily_table(source: DataLike, experiment: str, exposure_days: int = 14) -> ibis.Table:
+def daily_table(
+    source: DataLike, experiment: str, exposure_days: int = 14, until: dt.datetime | None = None
+) -> ibis.Table:
     """One row per user × day since exposure (0 .. exposure_days − 1) with that day's
     ``converted`` and ``revenue`` (zeros filled), for the novelty check."""
     con = _backend(source)
-    a = _assignments(con, experiment)
-    events = as_table(con, "events")
+    a = _assignments(con, experiment, until)
+    events = _until(as_table(con, "events"), "ts", until)
     ev = events.join(a.select("user_id", "assigned_at"), "user_id")
     ev = ev.mutate(
         days_since_exposure=((ev.ts.epoch_seconds() - ev.assigned_at.epoch_seconds()) / 86_400).floor().cast("int64")

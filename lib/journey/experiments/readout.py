@@ -8,6 +8,8 @@ so the notebook only plots and prints — every sentence comes from here and is 
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import math
 import uuid
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ from journey.experiments.segments import NoveltyResult, SegmentResult, novelty, 
 from journey.experiments.sequential import SequentialResult, obrien_fleming_bounds, sequential
 from journey.experiments.spec import ExperimentSpec, load_spec
 from journey.experiments.stats import reduce_moments
+from journey.report import HTMLBlock
+from journey.results import ResultMixin
 from journey.sources import DataLike
 
 Verdict = Literal["ship", "don't ship", "keep running"]
@@ -202,11 +206,14 @@ def cumulative_looks(
     return looks
 
 
-def readout(source: DataLike, experiment: str, spec: ExperimentSpec | None = None) -> Readout:
-    """Analyse ``experiment`` on ``source`` as its playbook says."""
+def readout(
+    source: DataLike, experiment: str, spec: ExperimentSpec | None = None, until: dt.datetime | None = None
+) -> Readout:
+    """Analyse ``experiment`` on ``source`` as its playbook says, with data before ``until``
+    (exclusive, UTC; ``None`` = everything) — an earlier ``until`` replays an interim look."""
     spec = spec or load_spec(experiment)
     con = _backend(source)
-    table = _materialize(con, analysis_table(con, spec.name, spec.exposure_days, spec.pre_days))
+    table = _materialize(con, analysis_table(con, spec.name, spec.exposure_days, spec.pre_days, until))
     metrics = spec.build_metrics()
     result = analyze(
         table,
@@ -258,7 +265,7 @@ def readout(source: DataLike, experiment: str, spec: ExperimentSpec | None = Non
         )
     nov = None
     if first.column in ("converted", "revenue"):
-        daily = daily_table(con, spec.name, spec.exposure_days)
+        daily = daily_table(con, spec.name, spec.exposure_days, until)
         treat = next(a for a in spec.variants if a != spec.control)
         nov = novelty(daily, type(first)(first.column), "variant", spec.control, treat, alpha=spec.alpha)
     return Readout(spec, result, decision, seg, tuple(seq), nov, pd.DataFrame(power_rows))
@@ -290,3 +297,53 @@ def forest_frame(result: ExperimentResult) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).replace([np.inf, -np.inf], np.nan)
+
+
+@dataclass(frozen=True, slots=True)
+class Table(ResultMixin):
+    """A small named table rendered with the project's formatting (power, chance to win)."""
+
+    frame: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.frame
+
+
+def power_table(ro: Readout) -> Table:
+    return Table(ro.power)
+
+
+def chance_table(result: ExperimentResult) -> Table:
+    """Chance to win and expected loss per metric × variant (the Bayesian view)."""
+    return Table(
+        pd.DataFrame(
+            [
+                {
+                    "metric": r.metric,
+                    "variant": r.variant,
+                    "chance_to_win": r.chance_to_win,
+                    "expected_loss": r.expected_loss,
+                }
+                for r in result.rows
+            ]
+        )
+    )
+
+
+def srm_banner(srm) -> HTMLBlock:
+    """The SRM gate: a blocking warning when flagged, a one-line pass note otherwise (escaped)."""
+    text = html.escape(srm.sentence())
+    if srm.flagged:
+        return HTMLBlock(
+            '<div class="journey-warning" role="alert" style="border:3px solid #b00020;padding:0.8em;'
+            'background:#fff0f0"><strong>STOP — sample ratio mismatch.</strong> ' + text + "</div>"
+        )
+    return HTMLBlock(f'<p class="journey-note">{text}</p>')
+
+
+def decision_block(decision: Decision) -> HTMLBlock:
+    """The verdict in words, with the rule that produced it."""
+    return HTMLBlock(
+        f'<div class="journey-decision"><p><strong>{html.escape(decision.sentence())}</strong></p>'
+        f"<p><em>{html.escape(decision.rule)}</em></p></div>"
+    )
