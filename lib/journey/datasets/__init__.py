@@ -146,6 +146,7 @@ def build_sample(
                 con.execute(
                     f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(parquet_dir / f"{name}.parquet")]
                 )
+        tmp.chmod(0o755)  # mkdtemp makes it private; the data set is meant to be shared
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp.rename(out_dir)
