@@ -1,5 +1,8 @@
 """Customer feedback: ingestion, PII masking, sentiment, themes, experience scores and insights.
 
+Submodules share names with their main function (``feedback.sentiment``, ``feedback.themes``):
+the package binds the functions, which is the public contract.
+
 ``from journey import feedback`` is cheap: the heavy libraries (torch, sentence-transformers,
 BERTopic) are imported only when a function that needs them runs.
 """
@@ -14,6 +17,7 @@ from journey.feedback.ingest import (
 )
 from journey.feedback.pii import PII_TYPES, MaskedTexts, mask_pii, mask_pii_series
 from journey.feedback.sentiment import SentimentEvaluation, SentimentModel, rating_labels, sentiment
+from journey.feedback.themes import ThemeResult, themes
 
 __all__ = [
     "CHANNELS",
@@ -22,6 +26,7 @@ __all__ = [
     "MaskedTexts",
     "SentimentEvaluation",
     "SentimentModel",
+    "ThemeResult",
     "load_feedback",
     "mask_pii",
     "mask_pii_series",
@@ -30,4 +35,5 @@ __all__ = [
     "rating_labels",
     "read_feedback",
     "sentiment",
+    "themes",
 ]

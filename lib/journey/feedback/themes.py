@@ -1,0 +1,368 @@
+"""Themes in customer feedback: BERTopic, fully offline and reproducible, with a small-input fallback.
+
+Pipeline for ``n >= min_texts`` (default 200) texts, ``method="bertopic"``:
+
+1. PII is masked and the ``[EMAIL]``-style placeholders are removed from what the vectoriser sees.
+2. Embeddings come from the packaged all-MiniLM-L6-v2 (:mod:`journey.feedback.embeddings`, cached).
+3. UMAP with ``random_state=seed`` reduces them to 5 dimensions. Its nearest neighbours are computed
+   exactly by scikit-learn beforehand (``precomputed_knn``): the same graph UMAP would build, without
+   its slow Python distance loop for n < 4096 or pynndescent's minute of JIT compilation.
+4. HDBSCAN with ``min_cluster_size = max(10, n / 100)`` finds dense clusters (1% of the texts).
+5. Clusters that say the same thing in different words (centroid cosine distance below
+   ``merge_distance``, or down to ``n_themes``) are merged by average-linkage clustering of their
+   centroid embeddings, which keeps themes pure where BERTopic's c-TF-IDF merging mixes them.
+6. ``reduce_outliers`` (embedding similarity ≥ ``outlier_threshold``) moves most −1 texts to their
+   nearest theme, so the outlier group stays small but off-topic texts stay out.
+7. A stop-word ``CountVectorizer`` (English plus greetings/sign-offs) and ``KeyBERTInspired`` give the
+   top words; the label is the first three distinct words, or the name of a matching seed theme.
+
+Seed themes (``{"delivery": ["delivery", "parcel", "late"], ...}`` or ``["delivery", "price"]``)
+become BERTopic's ``seed_topic_list`` and name the themes whose top words contain their keywords
+(matched as word prefixes: "price" matches "prices").
+
+Fewer texts than ``min_texts`` would make HDBSCAN/UMAP unstable, so ``method="tfidf_kmeans"`` is
+used instead: texts containing a seed keyword go to that seed theme; the rest are clustered by
+k-means on TF-IDF vectors (k = ``n_themes`` or ``round(sqrt(n / 4))`` clipped to 2..8); texts with no
+informative word are outliers (−1). Nothing is ever downloaded; see :mod:`journey.feedback.embeddings`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from journey.feedback.embeddings import embed, load_model, model_path, set_offline
+from journey.feedback.pii import mask_pii_series
+from journey.results import ResultMixin
+from journey.validation import input_error
+
+MIN_TEXTS = 200
+FILLER_WORDS = frozenset(
+    {"hi", "hello", "hey", "dear", "thanks", "thank", "thx", "regards", "cheers", "team", "please", "pls",
+     "honestly", "overall", "seriously", "really", "just", "ok", "okay", "lol", "guys", "hope", "fair",
+     # channel framing: a ticket, a review, a post to @shop or #customerservice is not what it is about
+     "shop", "store", "customerservice", "review", "reviews", "ticket", "order", "orders", "ordered", "buy",
+     "bought", "month", "second", "fix", "fail", "happy", "rest", "stars", "look", "contact", "wonderful"}
+)  # fmt: skip
+"""Greetings, sign-offs, channel framing and fillers that every channel adds and no theme is about."""
+_PLACEHOLDER = re.compile(r"\[(?:URL|EMAIL|IBAN|CARD|IP|PHONE|ADDRESS)\]")
+
+
+def stop_words() -> list[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return sorted(ENGLISH_STOP_WORDS | FILLER_WORDS)
+
+
+def _seed_lists(seed_themes: Mapping[str, Sequence[str]] | Sequence[Any] | None) -> dict[str, list[str]]:
+    if not seed_themes:
+        return {}
+    if isinstance(seed_themes, Mapping):
+        items = {str(k): [str(w).lower() for w in v] for k, v in seed_themes.items()}
+    else:
+        items = {}
+        for entry in seed_themes:
+            words = [entry] if isinstance(entry, str) else list(entry)
+            items[str(words[0])] = [str(w).lower() for w in words]
+    for name, words in items.items():
+        if not words:
+            raise input_error("seed_themes", f"theme {name!r} has no keywords", "a list of keywords per theme")
+    return items
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeResult(ResultMixin):
+    """Themes found in a set of texts.
+
+    ``themes`` has one row per theme (``theme_id``, ``label``, ``size``, ``share``, ``top_words``;
+    −1 = outliers, listed last when present); ``document_themes`` is aligned with the input texts
+    (same index). ``method`` is ``"bertopic"`` or ``"tfidf_kmeans"`` (small-input fallback),
+    ``outliers_before`` the −1 count before outlier reduction, ``params`` the settings used.
+    """
+
+    themes: pd.DataFrame
+    document_themes: pd.Series
+    method: str
+    seed: int
+    n_docs: int
+    outliers_before: int
+    params: dict[str, Any] = field(default_factory=dict)
+    model: Any = field(default=None, repr=False, compare=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.themes.copy()
+
+    def labels(self) -> pd.Series:
+        """``document_themes`` as labels ("Outliers" for −1)."""
+        names = dict(zip(self.themes["theme_id"], self.themes["label"], strict=True))
+        return self.document_themes.map(lambda t: names.get(int(t), "Outliers")).rename("theme")
+
+    def save(self, path: str | Path) -> Path:
+        """Write the result (and the BERTopic model, safetensors, embedding model by local path) to a folder."""
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.themes.to_parquet(folder / "themes.parquet", index=False)
+        self.document_themes.rename("theme_id").to_frame().to_parquet(folder / "document_themes.parquet")
+        meta = {"method": self.method, "seed": self.seed, "n_docs": self.n_docs,
+                "outliers_before": self.outliers_before, "params": self.params}  # fmt: skip
+        (folder / "result.json").write_text(json.dumps(meta, indent=2, default=str))
+        if self.model is not None:
+            self.model.save(
+                str(folder / "bertopic"), serialization="safetensors", save_ctfidf=True,
+                save_embedding_model=model_path(),
+            )  # fmt: skip
+        return folder
+
+    @classmethod
+    def load(cls, path: str | Path) -> ThemeResult:
+        """Read a result written by :meth:`save` (the model is loaded offline from the local path)."""
+        folder = Path(path)
+        if not (folder / "result.json").exists():
+            raise input_error(str(folder), "no saved theme result here", "a folder written by ThemeResult.save")
+        meta = json.loads((folder / "result.json").read_text())
+        model = None
+        if (folder / "bertopic").exists():
+            set_offline()
+            from bertopic import BERTopic
+
+            model = BERTopic.load(str(folder / "bertopic"), embedding_model=load_model())
+        document_themes = pd.read_parquet(folder / "document_themes.parquet")["theme_id"]
+        return cls(
+            themes=pd.read_parquet(folder / "themes.parquet"),
+            document_themes=document_themes,
+            model=model,
+            **meta,
+        )
+
+
+class _KnnUMAP:
+    """UMAP fed an exact k-nearest-neighbour graph (see the module docstring, step 3)."""
+
+    def __init__(self, seed: int, n_neighbors: int = 15, n_components: int = 5) -> None:
+        self.seed, self.n_neighbors, self.n_components = seed, n_neighbors, n_components
+        self.umap: Any = None
+
+    def fit_transform(self, X: np.ndarray, y: Any = None) -> np.ndarray:
+        import warnings
+
+        from sklearn.neighbors import NearestNeighbors
+        from umap import UMAP
+
+        k = min(self.n_neighbors, len(X) - 1)
+        distances, indices = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(X).kneighbors(X)
+        self.umap = UMAP(
+            n_neighbors=k, n_components=self.n_components, min_dist=0.0, metric="cosine", random_state=self.seed,
+            n_epochs=200, precomputed_knn=(indices, distances, None), low_memory=True,
+        )  # fmt: skip
+        with warnings.catch_warnings():  # "n_jobs overridden by random_state": single thread is the point
+            warnings.simplefilter("ignore", UserWarning)
+            return self.umap.fit_transform(X, y=y)
+
+    def fit(self, X: np.ndarray, y: Any = None) -> _KnnUMAP:
+        self.fit_transform(X, y)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return self.umap.transform(X)
+
+
+def _label(words: Sequence[str], seeds: dict[str, list[str]]) -> str:
+    joined = " ".join(words[:10]).lower()
+    for name, keywords in seeds.items():
+        if any(re.search(rf"\b{re.escape(k)}", joined) for k in keywords):
+            return name.replace("_", " ").capitalize()
+    picked: list[str] = []
+    for word in words:
+        if not any(part in " ".join(picked).split() for part in word.split()):
+            picked.append(word)
+        if len(picked) == 3:
+            break
+    return ", ".join(picked).capitalize() if picked else "(no words)"
+
+
+def _table(assigned: np.ndarray, words: dict[int, list[str]], seeds: dict[str, list[str]]) -> pd.DataFrame:
+    """Theme table ordered by size, ids renumbered 0.. in that order; returns it and the id map."""
+    counts = pd.Series(assigned).value_counts()
+    rows = []
+    for theme_id, size in counts.items():
+        top = [] if theme_id == -1 else words.get(int(theme_id), [])
+        label = "Outliers" if theme_id == -1 else _label(top, seeds)
+        rows.append({"theme_id": int(theme_id), "label": label, "size": int(size),
+                     "share": size / len(assigned), "top_words": ", ".join(top[:8])})  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["theme_id", "label", "size", "share", "top_words"])
+    frame["_outlier"] = frame["theme_id"].eq(-1)
+    frame = frame.sort_values(["_outlier", "size", "theme_id"], ascending=[True, False, True])
+    frame = frame.drop(columns="_outlier").reset_index(drop=True)
+    # Same labels for two themes would confuse a reader: add the next distinct top word.
+    duplicated = frame["label"].duplicated(keep=False) & frame["theme_id"].ne(-1)
+    for i in frame.index[duplicated]:
+        extra = [w for w in frame.at[i, "top_words"].split(", ") if w.lower() not in frame.at[i, "label"].lower()]
+        frame.at[i, "label"] = f"{frame.at[i, 'label']} ({extra[0] if extra else frame.at[i, 'theme_id']})"
+    return frame
+
+
+def _renumber(topics: np.ndarray) -> np.ndarray:
+    """Ids 0.. by decreasing size (ties by old id); −1 stays −1."""
+    counts = pd.Series(topics[topics >= 0]).value_counts()
+    order = sorted(counts.index, key=lambda t: (-counts[t], t))
+    mapping = {old: new for new, old in enumerate(order)}
+    return np.array([mapping.get(int(t), -1) for t in topics])
+
+
+def _merge_groups(embeddings: np.ndarray, topics: np.ndarray, distance: float, n_themes: int | None) -> np.ndarray:
+    from sklearn.cluster import AgglomerativeClustering
+
+    ids = sorted(set(topics.tolist()) - {-1})
+    if len(ids) < 2 or (n_themes is not None and len(ids) <= n_themes):
+        return topics
+    centroids = np.stack([embeddings[topics == t].mean(axis=0) for t in ids])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    clusterer = AgglomerativeClustering(
+        n_clusters=n_themes, distance_threshold=None if n_themes else distance, metric="cosine", linkage="average"
+    )
+    groups = clusterer.fit_predict(centroids)
+    mapping = dict(zip(ids, groups.tolist(), strict=True))
+    return np.array([mapping.get(int(t), -1) for t in topics])
+
+
+def themes(
+    texts: Sequence[str] | pd.Series,
+    seed: int = 0,
+    seed_themes: Mapping[str, Sequence[str]] | Sequence[Any] | None = None,
+    n_themes: int | None = None,
+    *,
+    min_texts: int = MIN_TEXTS,
+    merge_distance: float = 0.2,
+    outlier_threshold: float = 0.3,
+    cache_dir: str | Path | None = None,
+) -> ThemeResult:
+    """Find themes in ``texts`` (see the module docstring for the method and its fallback).
+
+    ``n_themes`` caps the number of themes (None = as many as the data supports). ``seed`` fixes
+    every random choice, so the same texts and seed give the same themes.
+    """
+    if isinstance(texts, str):
+        raise input_error("themes(texts)", "got a single string", "a sequence of texts")
+    series = texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype=object)
+    bad = [(i, v) for i, v in enumerate(series.tolist()) if not isinstance(v, str)]
+    if bad:
+        raise input_error("themes(texts)", f"non-string value {bad[0][1]!r} at position {bad[0][0]}", "strings")
+    if len(series) == 0:
+        raise input_error("themes(texts)", "no texts", "at least one text")
+    if n_themes is not None and n_themes < 1:
+        raise input_error("parameter 'n_themes'", f"is {n_themes}", "a positive number or None")
+    seeds = _seed_lists(seed_themes)
+    masked = mask_pii_series(series.reset_index(drop=True)).texts.astype(str).tolist()
+    docs = [_PLACEHOLDER.sub(" ", t) for t in masked]
+    params = {"min_texts": min_texts, "n_themes": n_themes, "seed_themes": seeds,
+              "merge_distance": merge_distance, "outlier_threshold": outlier_threshold}  # fmt: skip
+    if len(docs) < min_texts:
+        assigned, words, before = _fallback(docs, seed, seeds, n_themes)
+        method, model = "tfidf_kmeans", None
+    else:
+        assigned, words, before, model = _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir)
+        method = "bertopic"
+    table = _table(assigned, words, seeds)
+    document_themes = pd.Series(assigned, index=series.index, name="theme_id", dtype="int64")
+    return ThemeResult(table, document_themes, method, seed, len(docs), before, params, model)
+
+
+def _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir):
+    set_offline()
+    from bertopic import BERTopic
+    from bertopic.representation import KeyBERTInspired
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from hdbscan import HDBSCAN
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    n = len(docs)
+    embeddings = embed(masked, cache_dir=cache_dir)
+    min_cluster = max(10, n // 100)
+    params.update(min_cluster_size=min_cluster, min_samples=max(5, min_cluster // 3))
+    vectorizer = CountVectorizer(stop_words=stop_words(), ngram_range=(1, 2), min_df=2)
+    # Words frequent in every theme (channel framing such as "@shop", "order", "ticket") are damped.
+    ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
+    model = BERTopic(
+        embedding_model=load_model(),
+        umap_model=_KnnUMAP(seed),
+        hdbscan_model=HDBSCAN(min_cluster_size=min_cluster, min_samples=params["min_samples"], prediction_data=True),
+        vectorizer_model=vectorizer,
+        ctfidf_model=ctfidf,
+        seed_topic_list=[list(v) for v in seeds.values()] or None,
+        calculate_probabilities=False,
+    )
+    topics, _ = model.fit_transform(docs, embeddings=embeddings.copy())
+    topics = np.asarray(topics)
+    topics = _merge_groups(embeddings, topics, params["merge_distance"], n_themes)
+    before = int((topics == -1).sum())
+    if before and len(set(topics.tolist())) > 1:
+        model.topic_embeddings_ = None  # recomputed below from the merged assignment
+        centroids = _centroids(embeddings, topics)
+        sims = embeddings[topics == -1] @ centroids[1].T
+        best = sims.argmax(axis=1)
+        keep = sims.max(axis=1) >= params["outlier_threshold"]
+        topics = topics.copy()
+        topics[np.flatnonzero(topics == -1)[keep]] = np.asarray(centroids[0])[best[keep]]
+    topics = _renumber(topics)
+    import logging
+
+    logging.getLogger("BERTopic").setLevel(logging.ERROR)  # the "custom assignments" warning is expected
+    model.update_topics(docs, topics=topics.tolist(), vectorizer_model=vectorizer, ctfidf_model=ctfidf,
+                        representation_model=KeyBERTInspired(top_n_words=10, random_state=seed))  # fmt: skip
+    words = {int(t): [w for w, _ in model.get_topic(t) or [] if w] for t in set(topics.tolist())}
+    return topics, words, before, model
+
+
+def _centroids(embeddings: np.ndarray, topics: np.ndarray) -> tuple[list[int], np.ndarray]:
+    ids = sorted(set(topics.tolist()) - {-1})
+    centroids = np.stack([embeddings[topics == t].mean(axis=0) for t in ids])
+    return ids, centroids / np.linalg.norm(centroids, axis=1, keepdims=True)
+
+
+def _fallback(docs, seed, seeds, n_themes):
+    from sklearn.cluster import KMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    n = len(docs)
+    assigned = np.full(n, -1)
+    names = list(seeds)
+    lowered = [d.lower() for d in docs]
+    for i, text in enumerate(lowered):
+        hits = [sum(bool(re.search(rf"\b{re.escape(k)}", text)) for k in seeds[name]) for name in names]
+        if hits and max(hits) > 0:
+            assigned[i] = 1000 + int(np.argmax(hits))  # seed themes first, renumbered below
+    rest = np.flatnonzero(assigned == -1)
+    words: dict[int, list[str]] = {}
+    vectorizer = TfidfVectorizer(stop_words=stop_words(), ngram_range=(1, 1), sublinear_tf=True)
+    try:
+        matrix = vectorizer.fit_transform(docs)
+    except ValueError:  # only stop words everywhere
+        return assigned, words, n
+    vocab = np.array(vectorizer.get_feature_names_out())
+    informative = np.asarray(matrix.getnnz(axis=1) > 0)
+    rest = rest[informative[rest]]
+    if len(rest) >= 2:
+        k = n_themes if n_themes else int(np.clip(round(math.sqrt(len(rest) / 4)), 2, 8))
+        k = max(1, min(k, len(rest)))
+        labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(matrix[rest])
+        assigned[rest] = labels
+    elif len(rest) == 1:
+        assigned[rest] = 0
+    before = int((assigned == -1).sum())
+    renumbered = _renumber(assigned)
+    for theme in set(renumbered.tolist()) - {-1}:
+        weights = np.asarray(matrix[renumbered == theme].mean(axis=0)).ravel()
+        words[theme] = [vocab[j] for j in np.argsort(-weights)[:10] if weights[j] > 0]
+        original = assigned[renumbered == theme][0]
+        if original >= 1000:  # seed theme: its keywords lead the words so the label names it
+            lead = seeds[names[original - 1000]][:1]
+            words[theme] = lead + [w for w in words[theme] if w not in lead]
+    return renumbered, words, before
