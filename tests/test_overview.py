@@ -9,6 +9,7 @@ import pytest
 
 from journey import overview
 from journey.datasets import make_events
+from journey.stages import STAGE_EVENTS
 from journey.window import Window
 
 WINDOW = Window(dt.date(2026, 10, 26), dt.date(2026, 11, 22))
@@ -28,7 +29,7 @@ def test_stage_users_match_pandas(events):
     for window, column in ((WINDOW, result.users), (WINDOW.previous(), result.previous_users)):
         scoped = _in(events, window)
         expected = [
-            scoped.loc[scoped["event"].isin(evts), "user_id"].nunique() for evts in overview.DEFAULT_STAGES.values()
+            scoped.loc[scoped["event"].isin(evts), "user_id"].nunique() for evts in STAGE_EVENTS.values()
         ]
         assert list(column) == expected
 

@@ -18,16 +18,10 @@ import pandas as pd
 
 from journey.results import ResultMixin
 from journey.sources import DataLike, as_table
+from journey.stages import STAGE_EVENTS
 from journey.validation import require_columns
 from journey.window import Window
 
-# The default event → stage mapping of the sample data; journey.stages holds the shared one.
-DEFAULT_STAGES: dict[str, tuple[str, ...]] = {
-    "awareness": ("ad_impression", "landing_view", "article_view"),
-    "consideration": ("product_view", "compare", "review_read", "faq_view", "demo_view"),
-    "decision": ("add_to_cart", "checkout_start", "checkout_error", "chat_start", "purchase"),
-    "retention": ("repeat_purchase", "support_ticket"),
-}
 PURCHASE_EVENTS = ("purchase", "repeat_purchase")
 
 
@@ -75,7 +69,7 @@ def _stage_case(events: ibis.Table, stages: Mapping[str, Sequence[str]]) -> ibis
 
 def stage_kpis(data: DataLike, window: Window, stages: Mapping[str, Sequence[str]] | None = None) -> StageKPIs:
     """Distinct users with an event of each stage, in ``window`` and in the window before it."""
-    stages = dict(stages or DEFAULT_STAGES)
+    stages = dict(stages or STAGE_EVENTS)
     events = as_table(data, "events")
     require_columns(events.columns, ("user_id", "ts", "event"), "events")
     both = Window(window.previous().start, window.end)
