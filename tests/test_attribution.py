@@ -153,3 +153,8 @@ def test_bad_inputs():
 def test_no_events_gives_status():
     result = attribution.attribute(FRAME.iloc[:0], ["visit"], "buy")
     assert result.to_frame().empty and "no events" in result.status
+
+
+def test_rendering_shows_credited_counts_not_percentages():
+    text = str(attribution.attribute(FRAME, ["visit"], "buy", models=["first"]))
+    assert "credited" in text and "2" in text.splitlines()[2] and "200%" not in text

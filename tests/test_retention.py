@@ -119,3 +119,11 @@ def test_bad_inputs():
 def test_no_events_is_empty_with_status():
     result = retention.cohorts(log([(1, 0 * DAY, "s")]).iloc[:0], "s", ["s"])
     assert result.to_frame().empty and "no events" in result.status
+
+
+def test_cohort_table_renders_with_integer_period_columns():
+    frame = log([(1, 0 * DAY, "s"), (1, 8 * DAY, "r"), (9, 30 * DAY, "x")])
+    result = retention.cohorts(frame, "s", ["r"], periods=1)
+    text = str(result)
+    assert text.splitlines()[1].split() == ["cohort", "cohort_size", "0", "1"]
+    assert "<td>2026-09-07T00:00:00</td>" in result._repr_html_()

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from journey.event_input import check_events_exist, check_steps, prepare_events, row_count
-from journey.results import ResultMixin
+from journey.results import ResultMixin, display_frame
 from journey.sources import DataLike
 from journey.validation import check_option, input_error
 
@@ -56,6 +56,18 @@ class Attribution(ResultMixin):
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
+
+    def _shown(self) -> pd.DataFrame:
+        # "conversions" here are credited counts, not a rate: keep the shared renderer from showing a percentage
+        return display_frame(self.to_frame().rename(columns={"conversions": "credited", "revenue": "credited_revenue"}))
+
+    def _repr_html_(self) -> str:
+        table = self._shown().to_html(index=False, escape=True, border=0, classes="journey-result")
+        return f'<div class="journey-result"><strong>Attribution</strong>{table}</div>'
+
+    def __str__(self) -> str:
+        frame = self._shown()
+        return "Attribution: (empty)" if frame.empty else f"Attribution\n{frame.to_string(index=False)}"
 
     def pivot(self, value: str = "conversions") -> pd.DataFrame:
         """Channels as rows, models as columns (for the comparison plot)."""

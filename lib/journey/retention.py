@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from journey.event_input import check_events_exist, check_steps, prepare_events, row_count, seconds
-from journey.results import ResultMixin
+from journey.results import ResultMixin, display_frame
 from journey.sources import DataLike
 from journey.validation import check_option, input_error
 from journey.window import parse_date
@@ -74,6 +74,18 @@ class Cohorts(ResultMixin):
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
+
+    def _shown(self) -> pd.DataFrame:
+        # period columns are integers in to_frame(); the shared renderer expects text labels
+        return display_frame(self.to_frame().rename(columns=str))
+
+    def _repr_html_(self) -> str:
+        table = self._shown().to_html(index=False, escape=True, border=0, classes="journey-result")
+        return f'<div class="journey-result"><strong>Cohorts</strong>{table}</div>'
+
+    def __str__(self) -> str:
+        frame = self._shown()
+        return "Cohorts: (empty)" if frame.empty else f"Cohorts\n{frame.to_string(index=False)}"
 
     @property
     def rates(self) -> pd.DataFrame:
