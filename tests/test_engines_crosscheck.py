@@ -118,3 +118,65 @@ def test_cohort_counts_identical_to_clickhouse_retention(log, period):
         assert observed.any() if k == 0 else True
         assert frame.loc[observed, k].astype(int).tolist() == theirs.loc[observed, f"c{k}"].astype(int).tolist()
     assert frame.loc[:, list(range(periods + 1))].notna().sum().sum() >= 3
+
+
+SAMPLE_STEPS = ("landing_view", "product_view", "add_to_cart", "checkout_start", "purchase")
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from journey import config
+
+    parquet = config.sample_dir() / "parquet" / "events.parquet"
+    if not parquet.exists():
+        pytest.skip("sample data not built (journey data sample)")
+    return parquet
+
+
+def test_sample_data_levels_identical_to_clickhouse(sample):
+    from journey import sources
+
+    events = sources.connect(sample.parent).table("events")
+    ours = funnels.user_levels(events, list(SAMPLE_STEPS), "7d").to_frame()
+    conds = ", ".join(f"event = '{s}'" for s in SAMPLE_STEPS)
+    theirs = chdb.query(
+        f"SELECT user_id, windowFunnel(604800)(toDateTime(ts), {conds}) AS level FROM file('{sample}', Parquet) "
+        "GROUP BY user_id ORDER BY user_id",
+        "DataFrame",
+    ).astype({"user_id": "int64", "level": "int64"})
+    pd.testing.assert_frame_equal(ours.reset_index(drop=True), theirs, check_dtype=False)
+    assert ours["level"].max() == len(SAMPLE_STEPS)
+
+
+def test_sample_data_cohorts_identical_to_clickhouse(sample):
+    from journey import sources
+
+    events = sources.connect(sample.parent).table("events")
+    frame = retention.cohorts(events, "purchase", ["repeat_purchase"], period="week", periods=6).to_frame()
+    theirs = clickhouse_cohorts_file(str(sample), "purchase", ["repeat_purchase"], 6)
+    assert frame["cohort_size"].tolist() == theirs["cohort_size"].astype(int).tolist()
+    for k in range(7):
+        observed = frame[k].notna().to_numpy()
+        assert frame.loc[observed, k].astype(int).tolist() == theirs.loc[observed, f"c{k}"].astype(int).tolist()
+
+
+def clickhouse_cohorts_file(path: str, cohort_event: str, returns, periods: int) -> pd.DataFrame:
+    ret = ", ".join(repr(r) for r in returns)
+    conds = ", ".join(
+        f"assumeNotNull(event IN ({ret}) AND t >= ft AND dateDiff('week', toMonday(ft), toMonday(t)) = {k})"
+        for k in range(periods + 1)
+    )
+    query = f"""
+        WITH first AS (
+            SELECT user_id AS fu, min(toDateTime(ts)) AS ft FROM file('{path}', Parquet)
+            WHERE event = '{cohort_event}' GROUP BY user_id)
+        SELECT cohort, count() AS cohort_size, {", ".join(f"sum(r[{k + 2}]) AS c{k}" for k in range(periods + 1))}
+        FROM (
+            SELECT toMonday(any(ft)) AS cohort,
+                   retention(assumeNotNull(t = ft AND event = '{cohort_event}'), {conds}) AS r
+            FROM (SELECT user_id, toDateTime(assumeNotNull(ts)) AS t, assumeNotNull(event) AS event
+                  FROM file('{path}', Parquet)) AS e
+            JOIN first ON e.user_id = first.fu
+            GROUP BY user_id)
+        GROUP BY cohort ORDER BY cohort"""
+    return chdb.query(query, "DataFrame")
