@@ -121,6 +121,7 @@ def test_rendered_text_is_pinned():
             "covariate column 'pre_revenue': has 72 missing",
         ),
         (lambda d: d.assign(converted=d.converted * 2), [ab.Proportion("converted")], {}, "0/1"),
+        (lambda d: d.assign(converted=d.converted * 0.5), [ab.Proportion("converted")], {}, "other than 0 and 1"),
         (lambda d: d, [], {}, "metrics: is empty"),
         (lambda d: d, [ab.Proportion("converted")], {"correction": "sidak"}, "one of 'bh'"),
     ],

@@ -167,8 +167,8 @@ def analyze(
     if unit:
         table = _per_unit(table, unit, variant, metrics)
     table, cols = _winsorized(table, metrics)
-    names = tuple(sorted({c for num, den, covs in cols.values() for c in (num, *((den and [den]) or []), *covs)}))
-    checks, moments = reduce_moments(table, variant, names)
+    names, pairs, ranges = _plan(metrics, cols)
+    checks, moments = reduce_moments(table, variant, names, pairs=pairs, minimum=ranges[1], binary=ranges[0])
     _validate(checks, metrics, cols, variant)
     present = sorted(k[0] for k in moments)
     arms = list(variants) if variants is not None else present
@@ -250,6 +250,22 @@ def _winsorized(table: ibis.Table, metrics: Sequence) -> tuple[ibis.Table, dict[
     return table, {k: (v[0], v[1], v[2]) for k, v in cols.items()}
 
 
+def _plan(metrics: Sequence, cols: Mapping) -> tuple[tuple[str, ...], set, tuple[list[str], list[str]]]:
+    """Columns to reduce, the covariances each metric needs, and the columns checked to be
+    0/1 (proportions) and non-negative (denominators)."""
+    names, pairs, binary, minimum = set(), set(), [], []
+    for m in metrics:
+        num, den, covs = cols[m.label]
+        group = [num, *([den] if den else []), *covs]
+        names.update(group)
+        pairs.update((a, b) for a in group for b in group)
+        if isinstance(m, Proportion):
+            binary.append(num)
+        if den:
+            minimum.append(den)
+    return tuple(sorted(names)), pairs, (binary, minimum)
+
+
 def _validate(checks: pd.DataFrame, metrics: Sequence, cols: Mapping, variant: str) -> None:
     for m in metrics:
         num, den, covs = cols[m.label]
@@ -262,20 +278,14 @@ def _validate(checks: pd.DataFrame, metrics: Sequence, cols: Mapping, variant: s
                     f"has {int(missing.sum())} missing (NULL/NaN) values",
                     "no missing values (fill covariates, e.g. 0 for no pre-period activity)",
                 )
-        if isinstance(m, Proportion):
-            lo, hi = checks[f"{num}:min"].min(), checks[f"{num}:max"].max()
-            if lo < 0 or hi > 1 or not _all_binary(checks, num):
-                raise input_error(f"metric {m.label!r}", f"has values in [{lo:g}, {hi:g}]", "0/1 or boolean values")
+        if isinstance(m, Proportion) and checks[f"{num}:nonbinary"].sum() > 0:
+            raise input_error(f"metric {m.label!r}", "has values other than 0 and 1", "0/1 or boolean values")
         if den and checks[f"{den}:min"].min() < 0:
             raise input_error(
                 f"denominator {den!r}",
                 f"has negative values (min {checks[f'{den}:min'].min():g})",
                 "non-negative per-unit totals",
             )
-
-
-def _all_binary(checks: pd.DataFrame, col: str) -> bool:
-    return bool(((checks[f"{col}:min"] >= 0) & (checks[f"{col}:max"] <= 1)).all())
 
 
 def _metric_row(m, arm: str, cmp: Comparison, prior_std: float) -> MetricResult:

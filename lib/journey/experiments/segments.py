@@ -25,6 +25,7 @@ from journey.experiments.analyze import (
     MetricResult,
     _adjust,
     _metric_row,
+    _plan,
     _validate,
     _winsorized,
 )
@@ -60,8 +61,8 @@ def _table_and_moments(data, variant, metrics, by):
     needed = [variant, *by, *[c for m in metrics for c in m.columns]]
     require_columns(table.columns, list(dict.fromkeys(needed)), "experiment data")
     table, cols = _winsorized(table, metrics)
-    names = tuple(sorted({c for num, den, covs in cols.values() for c in (num, *((den and [den]) or []), *covs)}))
-    checks, moments = reduce_moments(table, variant, names, by=by)
+    names, pairs, ranges = _plan(metrics, cols)
+    checks, moments = reduce_moments(table, variant, names, by=by, pairs=pairs, minimum=ranges[1], binary=ranges[0])
     _validate(checks, metrics, cols, variant)
     return cols, names, moments
 

@@ -110,14 +110,36 @@ def reduce_moments(
     columns: Sequence[str],
     by: Sequence[str] = (),
     clip: Mapping[str, tuple[float, float]] | None = None,
+    pairs: Iterable[tuple[str, str]] | None = None,
+    minimum: Iterable[str] = (),
+    binary: Iterable[str] = (),
 ) -> tuple[pd.DataFrame, dict[tuple, Moments]]:
     """One aggregate query: per variant (and ``by`` groups) n, means and covariances of ``columns``.
 
-    ``clip`` maps a column to ``(low, high)`` values applied before aggregating (winsorizing).
-    Also returns per-group checks: non-NULL counts and minima/maxima of every column, so
-    callers can reject NULLs, non-0/1 proportions and negative denominators without a second scan.
+    Sums are of shifted values ``z − c`` with ``c`` the column mean of the first 10,000 rows
+    (a cheap probe query): the "shifted data" algorithm, as accurate as ``covar_samp`` but
+    only plain ``SUM`` aggregates, which DuckDB runs at nearly the speed of a scan. The cost
+    of the scan grows with the number of aggregates, so only what is needed is computed:
+
+    * ``pairs``: the covariances needed (default: all); others are NaN;
+    * ``binary``: 0/1 columns; one aggregate ``Σ|z(z − 1)|`` checks them (0 iff every value is
+      0 or 1) and replaces ``Σz²`` (equal to ``Σz`` for 0/1 values);
+    * ``minimum``: columns whose minimum is returned (denominators must not be negative);
+    * NULLs: one ``COUNT`` of the row-wise sum counts rows without any NULL; per-column counts
+      are queried only when some are missing (the error path).
+
+    ``clip`` maps a column to ``(low, high)`` applied first (winsorizing). Returns
+    ``(checks, moments)``; ``checks`` has ``n``, ``<col>:count``, ``<col>:min`` and
+    ``<col>:nonbinary`` per group.
     """
     columns = list(dict.fromkeys(columns))
+    p = len(columns)
+    index = {c: i for i, c in enumerate(columns)}
+    binary_idx = {index[c] for c in binary if c in index}
+    if pairs is None:
+        wanted = {(i, j) for i in range(p) for j in range(i, p)}
+    else:
+        wanted = {tuple(sorted((index[a], index[b]))) for a, b in pairs} | {(i, i) for i in range(p)}
     values = {}
     for c in columns:
         v = _numeric(table, c)
@@ -126,42 +148,65 @@ def reduce_moments(
             v = v.clip(lower=lo, upper=hi)
         values[c] = v
     keys = [variant, *by]
-    proj = table.select(*[table[k] for k in keys], **{f"v{i}": values[c] for i, c in enumerate(columns)})
+    probe_cols = {f"v{i}": values[c] for i, c in enumerate(columns)}
+    raw = table.select(*[table[k] for k in keys], **probe_cols)
+    probe = raw.limit(10_000).aggregate(**{f"s{i}": raw[f"v{i}"].mean() for i in range(p)}).execute() if p else None
+    shift = [float(x) if x is not None and np.isfinite(x) else 0.0 for x in probe.iloc[0].tolist()] if p else []
+    shift = [0.0 if i in binary_idx else c for i, c in enumerate(shift)]
+    proj = table.select(
+        *[table[k] for k in keys],
+        **{f"d{i}": values[c] - shift[i] if shift[i] else values[c] for i, c in enumerate(columns)},
+    )
+    d = {i: proj[f"d{i}"] for i in range(p)}
     aggs: dict[str, ibis.Value] = {"n": proj.count()}
-    for i in range(len(columns)):
-        col = proj[f"v{i}"]
-        aggs[f"m{i}"] = col.mean()
-        aggs[f"k{i}"] = col.count()
-        aggs[f"lo{i}"] = col.min()
-        aggs[f"hi{i}"] = col.max()
-        for j in range(i, len(columns)):
-            aggs[f"c{i}_{j}"] = col.var(how="sample") if i == j else col.cov(proj[f"v{j}"], how="sample")
+    if p:
+        row_sum = d[0]
+        for i in range(1, p):
+            row_sum = row_sum + d[i]
+        aggs["complete"] = row_sum.count()
+    for i in range(p):
+        aggs[f"s{i}"] = d[i].sum()
+    for i in sorted(binary_idx):
+        aggs[f"nb{i}"] = (d[i] * (d[i] - 1)).abs().sum()
+    for i, j in sorted(wanted):
+        if not (i == j and i in binary_idx):
+            aggs[f"c{i}_{j}"] = (d[i] * d[j]).sum()
+    minimum = [c for c in dict.fromkeys(minimum) if c in index]
+    for c in minimum:
+        aggs[f"lo{index[c]}"] = d[index[c]].min()
     frame = proj.group_by(keys).aggregate(**aggs).execute()
+    if p and (frame["complete"] < frame["n"]).any():  # error path: which column has NULLs
+        counts = proj.group_by(keys).aggregate(**{f"k{i}": d[i].count() for i in range(p)}).execute()
+        frame = frame.merge(counts, on=keys)
     out: dict[tuple, Moments] = {}
-    p = len(columns)
     for row in frame.itertuples(index=False):
         r = row._asdict()
-        mean = np.array([r[f"m{i}"] for i in range(p)], float)
+        n = int(r["n"])
+        s = np.array([_num(r[f"s{i}"]) for i in range(p)])
+        mean = np.asarray(shift) + s / n if n else np.full(p, np.nan)
         cov = np.full((p, p), np.nan)
-        for i in range(p):
-            for j in range(i, p):
-                cov[i, j] = cov[j, i] = r[f"c{i}_{j}"] if r[f"c{i}_{j}"] is not None else np.nan
+        if n > 1:
+            for i, j in wanted:
+                cross = s[i] if (i == j and i in binary_idx) else _num(r[f"c{i}_{j}"])
+                cov[i, j] = cov[j, i] = (cross - s[i] * s[j] / n) / (n - 1)
         key = tuple(str(r[k]) if k == variant else r[k] for k in keys)
-        out[key] = Moments(int(r["n"]), tuple(columns), mean, cov)
-    checks = pd.DataFrame(
-        {
-            "group": [
-                tuple(str(x) if k == variant else x for k, x in zip(keys, row, strict=True))
-                for row in frame[keys].itertuples(index=False)
-            ],
-            "n": frame["n"].to_numpy(),
-        }
-    )
-    for i, c in enumerate(columns):
-        checks[f"{c}:count"] = frame[f"k{i}"].to_numpy()
-        checks[f"{c}:min"] = frame[f"lo{i}"].to_numpy(dtype=float)
-        checks[f"{c}:max"] = frame[f"hi{i}"].to_numpy(dtype=float)
+        out[key] = Moments(n, tuple(columns), mean, cov)
+    groups = [
+        tuple(str(x) if k == variant else x for k, x in zip(keys, row, strict=True))
+        for row in frame[keys].itertuples(index=False)
+    ]
+    checks = pd.DataFrame({"group": groups, "n": frame["n"].to_numpy()})
+    for c, i in index.items():
+        checks[f"{c}:count"] = frame[f"k{i}"].to_numpy() if f"k{i}" in frame else frame["n"].to_numpy()
+    for c in minimum:
+        checks[f"{c}:min"] = frame[f"lo{index[c]}"].to_numpy(dtype=float) + shift[index[c]]
+    for i in sorted(binary_idx):
+        checks[f"{columns[i]}:nonbinary"] = frame[f"nb{i}"].to_numpy(dtype=float)
     return checks, out
+
+
+def _num(value) -> float:
+    return float(value) if value is not None else 0.0
 
 
 def pooled_quantiles(
