@@ -149,3 +149,10 @@ def test_frame_round_trip_dicts():
     assert res.to_dicts()[0]["metric"] == "converted"
     assert isinstance(res.details_frame(), pd.DataFrame)
     assert "journey-result" in res._repr_html_()
+
+
+def test_integer_variant_labels_work():
+    df = make_experiment(users=1000, seed=1)
+    df["variant"] = (df.variant == "treatment").astype(int)
+    row = ab.analyze(df, control=0, metrics=[ab.Proportion("converted")]).get("converted")
+    assert row.variant == "1" and row.status == "ok"

@@ -40,3 +40,21 @@ def test_srm_rendering_is_pinned():
     text = str(srm_from_counts({"control": 600, "treatment": 400}))
     assert text.splitlines()[2].split() == ["control", "600", "60%", "50%"]
     assert np.isfinite(srm_from_counts({"a": 1, "b": 2}).pvalue)
+
+
+def test_srm_on_a_source_filters_the_experiment(tmp_path):
+    df = pd.DataFrame(
+        {
+            "experiment": ["x"] * 300 + ["y"] * 200,
+            "variant": ["a", "b"] * 150 + ["a"] * 150 + ["b"] * 50,
+            "user_id": range(500),
+        }
+    )
+    df.to_parquet(tmp_path / "assignments.parquet")
+    from journey import sources
+
+    con = sources.connect(tmp_path)
+    assert srm(con, experiment="x").pvalue == pytest.approx(1.0)
+    assert srm(con, experiment="y").flagged
+    with pytest.raises(JourneyInputError, match="several experiments"):
+        srm(con)

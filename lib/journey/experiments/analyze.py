@@ -139,6 +139,8 @@ def analyze(
     ``expected``: planned split for the SRM check (equal when ``None``).
     Metric, denominator and covariate columns must be numeric without NULLs.
     """
+    control = str(control)
+    variants = None if variants is None else [str(v) for v in variants]
     check_option("correction", correction, ("holm", "bh", "by", "bonferroni", "none"))
     check_option("adjustment", adjustment, ("lin", "pooled"))
     check_option("rel_ci", rel_ci, ("delta", "log", "fieller"))

@@ -116,11 +116,24 @@ def srm_from_counts(
 
 
 def srm(
-    data: DataLike, variant: str = "variant", expected: Mapping[str, float] | Sequence[float] | None = None
+    data: DataLike,
+    variant: str = "variant",
+    expected: Mapping[str, float] | Sequence[float] | None = None,
+    *,
+    experiment: str | None = None,
 ) -> SRMResult:
-    """Chi-square SRM check on a per-unit table (counts computed in the engine)."""
+    """Chi-square SRM check on a per-unit table (counts computed in the engine).
+
+    ``data`` may also be a source; its ``assignments`` table is then used, filtered to
+    ``experiment`` (required there, since that table holds every experiment).
+    """
     table = as_table(data, "assignments")
     require_columns(table.columns, [variant], "srm data")
+    if experiment is not None:
+        require_columns(table.columns, ["experiment"], "srm data")
+        table = table.filter(table.experiment == experiment)
+    elif "experiment" in table.columns and table.experiment.nunique().execute() > 1:
+        raise input_error("srm", "the table holds several experiments", "experiment='<name>'")
     frame = table.group_by(variant).aggregate(n=table.count()).execute()
     counts = {str(v): int(n) for v, n in zip(frame[variant], frame["n"], strict=True)}
     counts = dict(sorted(counts.items()))
