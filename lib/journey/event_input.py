@@ -127,7 +127,7 @@ def seconds(events: ibis.Table, ts: str = "ts") -> ibis.Value:
     Integer division floors for any time after 1970.
     """
     if is_duckdb(events):
-        return _epoch_us(events[ts]) // 1_000_000
+        return (_epoch_us(events[ts]) // 1_000_000).cast("int64")
     return events[ts].truncate("s").epoch_seconds().cast("int64")
 
 
