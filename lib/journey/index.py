@@ -29,9 +29,21 @@ def collect_runs(reports_dir: Path) -> list[dict[str, Any]]:
             except (OSError, json.JSONDecodeError):
                 continue
         if runs:
+            for run in runs:
+                run["window"] = _window(run)
+                run["when"] = str(run.get("started_at", "")).replace("T", " ")[:16] + " UTC"
             runs.sort(key=lambda r: r.get("run_id", ""), reverse=True)
             playbooks.append({"name": folder.name, "latest": runs[0], "older": runs[1:]})
     return playbooks
+
+
+def _window(run: dict[str, Any]) -> str:
+    """The data window the run's reports used (from their resolved parameters)."""
+    for report in run.get("reports", []):
+        params = report.get("parameters", {})
+        if params.get("start_date") and params.get("end_date"):
+            return f"{params['start_date']} to {params['end_date']}"
+    return "all data"
 
 
 def write_index(reports_dir: Path) -> Path:
