@@ -173,9 +173,13 @@ def cohorts(
 
     rows = table.filter(table[event] == cohort_event)
     rows = rows.select(u=rows[user_id], t=seconds(rows, ts), c=period_index(rows, ts, period), b=rows[by] if by else 0)
-    first = rows.group_by("u").aggregate(ft=rows.t.min())
-    cohort = rows.join(first, (rows.u == first.u) & (rows.t == first.ft))
-    cohort = cohort.group_by(u=rows.u).aggregate(ft=cohort.ft.min(), c=cohort.c.min(), b=cohort.b.min())
+    if by:
+        first = rows.group_by("u").aggregate(ft=rows.t.min())
+        cohort = rows.join(first, (rows.u == first.u) & (rows.t == first.ft))
+        cohort = cohort.group_by(u=rows.u).aggregate(ft=cohort.ft.min(), c=cohort.c.min(), b=cohort.b.min())
+    else:
+        # the period index never decreases with time, so min(c) is the first event's period: no join back
+        cohort = rows.group_by("u").aggregate(ft=rows.t.min(), c=rows.c.min(), b=ibis.literal(0))
 
     back = table.filter(table[event].isin(list(returns)))
     back = back.select(ru=back[user_id], rt=seconds(back, ts), p=period_index(back, ts, period))
