@@ -101,7 +101,7 @@ def _impact_frame() -> pd.DataFrame:
 
 def test_theme_impact_against_hand_computed_differences() -> None:
     frame = _impact_frame()
-    result = theme_impact(frame).to_frame().set_index("theme")
+    result = theme_impact(frame, metric="nps").to_frame().set_index("theme")
     inside, outside = frame[frame.theme == "Delivery"], frame[frame.theme != "Delivery"]
     expected = nps(inside.nps).value - nps(outside.nps).value
     assert result.loc["Delivery", "nps_effect"] == pytest.approx(expected, abs=1e-9)
@@ -125,7 +125,7 @@ def test_theme_impact_against_hand_computed_differences() -> None:
 def test_pain_points_rank_worst_first_and_small_groups_get_status() -> None:
     frame = _impact_frame()
     frame.loc[:4, "theme"] = "Tiny"
-    result = theme_impact(frame)
+    result = theme_impact(frame, metric="nps")
     assert result.pain_points()["theme"].iloc[0] == "Delivery"
     assert result.delights()["theme"].iloc[0] == "Fast delivery"
     tiny = result.to_frame().set_index("theme").loc["Tiny"]
@@ -153,3 +153,12 @@ def test_emerging_with_an_empty_window_is_nan_with_status() -> None:
     result = emerging_themes(pd.Series({"A": 3}), pd.Series(dtype=float)).to_frame()
     assert math.isnan(result["pvalue"].iloc[0]) and result["status"].iloc[0] == "a window has no texts"
     assert not result["emerging"].iloc[0]
+
+
+def test_auto_impact_metric_uses_ratings_when_there_are_enough() -> None:
+    frame = _impact_frame()
+    result = theme_impact(frame).to_frame().set_index("theme")
+    assert (result["impact_metric"] == "rating").all()
+    assert result.loc["Delivery", "impact"] == pytest.approx(0.2 * result.loc["Delivery", "rating_effect"])
+    no_ratings = theme_impact(frame.drop(columns="rating")).to_frame()
+    assert (no_ratings["impact_metric"] == "nps").all()

@@ -179,10 +179,11 @@ class ThemeImpact(ResultMixin):
 
     Columns of :meth:`to_frame`: ``theme``, ``size``, ``share``, ``sentiment`` (mean score) with CI,
     ``nps`` of the theme's texts, ``nps_effect`` (theme − all others) with CI, ``rating_effect``
-    (mean stars, theme − others, Welch CI), ``impact`` (``share × nps_effect``: NPS points the
-    theme moves the overall score; rating effect × share when there is no NPS), ``kind``
-    (``pain point`` when the effect's CI lies below 0 or sentiment is negative, ``delight``
-    when above, else ``neutral``), ``status``.
+    (mean stars, theme − others, Welch CI), ``impact`` = ``share × effect`` on ``impact_metric``
+    (the points the theme moves the overall score by; one metric for all themes so the ranking
+    compares like with like), ``kind`` (``pain point`` when that effect's CI lies below 0,
+    ``delight`` when above 0 and sentiment is not negative; by sentiment alone when the effect
+    cannot be estimated; else ``neutral``), ``status``.
     """
 
     frame: pd.DataFrame
@@ -193,27 +194,41 @@ class ThemeImpact(ResultMixin):
         return self.frame.copy()
 
     def pain_points(self, top: int | None = None) -> pd.DataFrame:
-        """Pain points, worst first (most NPS points lost)."""
-        rows = self.frame[self.frame["kind"] == "pain point"].sort_values("impact")
+        """Pain points, worst first (most points lost; those without an estimate last, by sentiment)."""
+        if self.frame.empty:
+            return self.frame
+        rows = self.frame[self.frame["kind"] == "pain point"].sort_values(["impact", "sentiment"], na_position="last")
         return rows.head(top) if top else rows
 
     def delights(self, top: int | None = None) -> pd.DataFrame:
-        rows = self.frame[self.frame["kind"] == "delight"].sort_values("impact", ascending=False)
+        if self.frame.empty:
+            return self.frame
+        rows = self.frame[self.frame["kind"] == "delight"].sort_values(
+            ["impact", "sentiment"], ascending=False, na_position="last"
+        )
         return rows.head(top) if top else rows
 
 
-def theme_impact(frame: pd.DataFrame, alpha: float = ALPHA, min_obs: int = MIN_OBS) -> ThemeImpact:
+def theme_impact(
+    frame: pd.DataFrame, alpha: float = ALPHA, min_obs: int = MIN_OBS, metric: str = "auto"
+) -> ThemeImpact:
     """Impact of each theme from one row per text: ``theme``, ``sentiment`` and optional ``nps`` / ``rating``.
 
-    Texts in the "Outliers" group are kept in the denominators but get no row of their own.
+    ``metric`` ranks by ``"rating"`` or ``"nps"``; ``"auto"`` uses ratings when at least
+    ``2 * min_obs`` texts have one (they cover more channels than NPS), else NPS. Texts in the
+    "Outliers" group are kept in the denominators but get no row of their own.
     """
     require_columns(frame.columns, ["theme", "sentiment"], "theme_impact(frame)")
+    if metric not in ("auto", "rating", "nps"):
+        raise input_error("parameter 'metric'", f"unknown value {metric!r}", "'auto', 'nps', 'rating'")
     z = _z(alpha)
     n_total = len(frame)
     nps_values = frame["nps"].to_numpy(dtype=float) if "nps" in frame.columns else np.full(n_total, np.nan)
     ratings = frame["rating"].to_numpy(dtype=float) if "rating" in frame.columns else np.full(n_total, np.nan)
     themes_ = frame["theme"].astype(str).to_numpy()
     sentiments = frame["sentiment"].to_numpy(dtype=float)
+    if metric == "auto":
+        metric = "rating" if np.sum(~np.isnan(ratings)) >= 2 * min_obs else "nps"
     rows = []
     for theme in pd.unique(themes_):
         if theme == "Outliers":
@@ -240,16 +255,17 @@ def theme_impact(frame: pd.DataFrame, alpha: float = ALPHA, min_obs: int = MIN_O
             rating_effect = rating_half = math.nan
             status.append("too few ratings")
         share = inside.sum() / n_total
-        impact = share * nps_effect if not math.isnan(nps_effect) else share * rating_effect
-        upper = nps_effect + nps_half if not math.isnan(nps_effect) else rating_effect + rating_half
-        lower = nps_effect - nps_half if not math.isnan(nps_effect) else rating_effect - rating_half
+        effect, half = (nps_effect, nps_half) if metric == "nps" else (rating_effect, rating_half)
         mean_sentiment = float(s.mean())
-        if (not math.isnan(upper) and upper < 0) or (math.isnan(upper) and mean_sentiment < -0.05):
+        if math.isnan(effect):
+            kind = "pain point" if mean_sentiment < -0.05 else "delight" if mean_sentiment > 0.05 else "neutral"
+        elif effect + half < 0:
             kind = "pain point"
-        elif (not math.isnan(lower) and lower > 0) or (math.isnan(lower) and mean_sentiment > 0.05):
+        elif effect - half > 0 and mean_sentiment > -0.05:
             kind = "delight"
         else:
             kind = "neutral"
+        impact = share * effect
         rows.append({
             "theme": theme, "size": int(inside.sum()), "share": share,
             "sentiment": mean_sentiment, "sentiment_ci_lower": mean_sentiment - s_half,
@@ -259,11 +275,11 @@ def theme_impact(frame: pd.DataFrame, alpha: float = ALPHA, min_obs: int = MIN_O
             "nps_effect_ci_upper": nps_effect + nps_half,
             "rating_effect": rating_effect, "rating_effect_ci_lower": rating_effect - rating_half,
             "rating_effect_ci_upper": rating_effect + rating_half,
-            "impact": impact, "kind": kind, "status": "; ".join(status) or "ok",
+            "impact": impact, "impact_metric": metric, "kind": kind, "status": "; ".join(status) or "ok",
         })  # fmt: skip
     table = pd.DataFrame(rows)
     if not table.empty:
-        table = table.sort_values(["impact", "size"], ascending=[True, False], na_position="last")
+        table = table.sort_values(["impact", "sentiment"], ascending=[True, True], na_position="last")
     return ThemeImpact(table.reset_index(drop=True), alpha)
 
 

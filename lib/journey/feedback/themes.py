@@ -50,9 +50,12 @@ FILLER_WORDS = frozenset(
      "honestly", "overall", "seriously", "really", "just", "ok", "okay", "lol", "guys", "hope", "fair",
      # channel framing: a ticket, a review, a post to @shop or #customerservice is not what it is about
      "shop", "store", "customerservice", "review", "reviews", "ticket", "order", "orders", "ordered", "buy",
-     "bought", "month", "second", "fix", "fail", "happy", "rest", "stars", "look", "contact", "wonderful"}
+     "bought", "month", "second", "fix", "fail", "happy", "rest", "stars", "look", "contact", "wonderful",
+     "that's", "it's", "i'm", "i've", "don't", "didn't", "can't", "won't", "does"}
 )  # fmt: skip
 """Greetings, sign-offs, channel framing and fillers that every channel adds and no theme is about."""
+_TOKEN = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b"
+"""Words of two or more characters that start with a letter: numbers ("12 days", "$45") are no theme."""
 _PLACEHOLDER = re.compile(r"\[(?:URL|EMAIL|IBAN|CARD|IP|PHONE|ADDRESS)\]")
 
 
@@ -174,11 +177,19 @@ class _KnnUMAP:
         return self.umap.transform(X)
 
 
-def _label(words: Sequence[str], seeds: dict[str, list[str]]) -> str:
-    joined = " ".join(words[:10]).lower()
-    for name, keywords in seeds.items():
-        if any(re.search(rf"\b{re.escape(k)}", joined) for k in keywords):
-            return name.replace("_", " ").capitalize()
+def _seed_match(words: Sequence[str], seeds: dict[str, list[str]], lead: int = 3) -> str | None:
+    """The seed theme with most keyword hits among the ``lead`` leading words (prefix match), if any."""
+    joined = " ".join(words[:lead]).lower()
+    hits = {
+        name: sum(bool(re.search(rf"\b{re.escape(k)}", joined)) for k in keywords) for name, keywords in seeds.items()
+    }
+    best = max(hits, key=lambda name: hits[name], default=None)
+    return best if best is not None and hits[best] > 0 else None
+
+
+def _label(words: Sequence[str], name: str | None = None) -> str:
+    if name:
+        return name.replace("_", " ").capitalize()
     picked: list[str] = []
     for word in words:
         if not any(part in " ".join(picked).split() for part in word.split()):
@@ -188,13 +199,13 @@ def _label(words: Sequence[str], seeds: dict[str, list[str]]) -> str:
     return ", ".join(picked).capitalize() if picked else "(no words)"
 
 
-def _table(assigned: np.ndarray, words: dict[int, list[str]], seeds: dict[str, list[str]]) -> pd.DataFrame:
-    """Theme table ordered by size, ids renumbered 0.. in that order; returns it and the id map."""
+def _table(assigned: np.ndarray, words: dict[int, list[str]], names: dict[int, str]) -> pd.DataFrame:
+    """Theme table ordered by size (outliers last); ``names`` are seed-theme names by theme id."""
     counts = pd.Series(assigned).value_counts()
     rows = []
     for theme_id, size in counts.items():
         top = [] if theme_id == -1 else words.get(int(theme_id), [])
-        label = "Outliers" if theme_id == -1 else _label(top, seeds)
+        label = "Outliers" if theme_id == -1 else _label(top, names.get(int(theme_id)))
         rows.append({"theme_id": int(theme_id), "label": label, "size": int(size),
                      "share": size / len(assigned), "top_words": ", ".join(top[:8])})  # fmt: skip
     frame = pd.DataFrame(rows, columns=["theme_id", "label", "size", "share", "top_words"])
@@ -209,18 +220,19 @@ def _table(assigned: np.ndarray, words: dict[int, list[str]], seeds: dict[str, l
     return frame
 
 
-def _renumber(topics: np.ndarray) -> np.ndarray:
+def _renumber(topics: np.ndarray, with_mapping: bool = False):
     """Ids 0.. by decreasing size (ties by old id); −1 stays −1."""
     counts = pd.Series(topics[topics >= 0]).value_counts()
     order = sorted(counts.index, key=lambda t: (-counts[t], t))
-    mapping = {old: new for new, old in enumerate(order)}
-    return np.array([mapping.get(int(t), -1) for t in topics])
+    mapping = {int(old): new for new, old in enumerate(order)}
+    out = np.array([mapping.get(int(t), -1) for t in topics])
+    return (out, mapping) if with_mapping else out
 
 
 def _merge_groups(embeddings: np.ndarray, topics: np.ndarray, distance: float, n_themes: int | None) -> np.ndarray:
     from sklearn.cluster import AgglomerativeClustering
 
-    ids = sorted(set(topics.tolist()) - {-1})
+    ids = sorted(set(topics.tolist()) - {-1, -2})  # -2 marks texts of seed themes, kept apart
     if len(ids) < 2 or (n_themes is not None and len(ids) <= n_themes):
         return topics
     centroids = np.stack([embeddings[topics == t].mean(axis=0) for t in ids])
@@ -230,7 +242,7 @@ def _merge_groups(embeddings: np.ndarray, topics: np.ndarray, distance: float, n
     )
     groups = clusterer.fit_predict(centroids)
     mapping = dict(zip(ids, groups.tolist(), strict=True))
-    return np.array([mapping.get(int(t), -1) for t in topics])
+    return np.array([mapping.get(int(t), int(t)) for t in topics])
 
 
 def themes(
@@ -265,12 +277,12 @@ def themes(
     params = {"min_texts": min_texts, "n_themes": n_themes, "seed_themes": seeds,
               "merge_distance": merge_distance, "outlier_threshold": outlier_threshold}  # fmt: skip
     if len(docs) < min_texts:
-        assigned, words, before = _fallback(docs, seed, seeds, n_themes)
+        assigned, words, before, names = _fallback(docs, seed, seeds, n_themes)
         method, model = "tfidf_kmeans", None
     else:
-        assigned, words, before, model = _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir)
+        assigned, words, before, model, names = _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir)
         method = "bertopic"
-    table = _table(assigned, words, seeds)
+    table = _table(assigned, words, names)
     document_themes = pd.Series(assigned, index=series.index, name="theme_id", dtype="int64")
     return ThemeResult(table, document_themes, method, seed, len(docs), before, params, model)
 
@@ -287,7 +299,7 @@ def _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir):
     embeddings = embed(masked, cache_dir=cache_dir)
     min_cluster = max(10, n // 100)
     params.update(min_cluster_size=min_cluster, min_samples=max(5, min_cluster // 3))
-    vectorizer = CountVectorizer(stop_words=stop_words(), ngram_range=(1, 2), min_df=2)
+    vectorizer = CountVectorizer(stop_words=stop_words(), ngram_range=(1, 2), min_df=2, token_pattern=_TOKEN)
     # Words frequent in every theme (channel framing such as "@shop", "order", "ticket") are damped.
     ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
     model = BERTopic(
@@ -301,24 +313,37 @@ def _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir):
     )
     topics, _ = model.fit_transform(docs, embeddings=embeddings.copy())
     topics = np.asarray(topics)
-    topics = _merge_groups(embeddings, topics, params["merge_distance"], n_themes)
     before = int((topics == -1).sum())
     if before and len(set(topics.tolist())) > 1:
-        model.topic_embeddings_ = None  # recomputed below from the merged assignment
-        centroids = _centroids(embeddings, topics)
-        sims = embeddings[topics == -1] @ centroids[1].T
-        best = sims.argmax(axis=1)
-        keep = sims.max(axis=1) >= params["outlier_threshold"]
-        topics = topics.copy()
-        topics[np.flatnonzero(topics == -1)[keep]] = np.asarray(centroids[0])[best[keep]]
-    topics = _renumber(topics)
+        topics = np.asarray(
+            model.reduce_outliers(
+                docs, topics.tolist(), strategy="embeddings", embeddings=embeddings,
+                threshold=params["outlier_threshold"],
+            )
+        )  # fmt: skip
+    names: dict[int, str] = {}
+    if seeds:  # topics whose leading words match a seed theme become one theme of that name
+        family = {t: _seed_match([w for w, _ in model.get_topic(t) or []], seeds) for t in set(topics.tolist())}
+        first = {}
+        for t in sorted(family):
+            if t != -1 and family[t] is not None:
+                first.setdefault(family[t], t)
+        topics = np.array([first[family[t]] if t != -1 and family[t] is not None else t for t in topics])
+        names = {t: name for name, t in first.items()}
+    merged = _merge_groups(embeddings, np.where(np.isin(topics, list(names)), -2, topics), params["merge_distance"],
+                           None if n_themes is None else max(1, n_themes - len(names)))  # fmt: skip
+    # Seed themes keep their ids (offset so they cannot collide with merged groups).
+    topics = np.where(np.isin(topics, list(names)), 10_000 + topics, merged)
+    names = {10_000 + t: name for t, name in names.items()}
+    topics, mapping = _renumber(topics, with_mapping=True)
+    names = {mapping[t]: name for t, name in names.items() if t in mapping}
     import logging
 
     logging.getLogger("BERTopic").setLevel(logging.ERROR)  # the "custom assignments" warning is expected
     model.update_topics(docs, topics=topics.tolist(), vectorizer_model=vectorizer, ctfidf_model=ctfidf,
                         representation_model=KeyBERTInspired(top_n_words=10, random_state=seed))  # fmt: skip
     words = {int(t): [w for w, _ in model.get_topic(t) or [] if w] for t in set(topics.tolist())}
-    return topics, words, before, model
+    return topics, words, before, model, names
 
 
 def _centroids(embeddings: np.ndarray, topics: np.ndarray) -> tuple[list[int], np.ndarray]:
@@ -333,19 +358,19 @@ def _fallback(docs, seed, seeds, n_themes):
 
     n = len(docs)
     assigned = np.full(n, -1)
-    names = list(seeds)
+    seed_names = list(seeds)
     lowered = [d.lower() for d in docs]
     for i, text in enumerate(lowered):
-        hits = [sum(bool(re.search(rf"\b{re.escape(k)}", text)) for k in seeds[name]) for name in names]
+        hits = [sum(bool(re.search(rf"\b{re.escape(k)}", text)) for k in seeds[name]) for name in seed_names]
         if hits and max(hits) > 0:
             assigned[i] = 1000 + int(np.argmax(hits))  # seed themes first, renumbered below
     rest = np.flatnonzero(assigned == -1)
     words: dict[int, list[str]] = {}
-    vectorizer = TfidfVectorizer(stop_words=stop_words(), ngram_range=(1, 1), sublinear_tf=True)
+    vectorizer = TfidfVectorizer(stop_words=stop_words(), ngram_range=(1, 1), sublinear_tf=True, token_pattern=_TOKEN)
     try:
         matrix = vectorizer.fit_transform(docs)
     except ValueError:  # only stop words everywhere
-        return assigned, words, n
+        return assigned, words, n, {}
     vocab = np.array(vectorizer.get_feature_names_out())
     informative = np.asarray(matrix.getnnz(axis=1) > 0)
     rest = rest[informative[rest]]
@@ -358,11 +383,11 @@ def _fallback(docs, seed, seeds, n_themes):
         assigned[rest] = 0
     before = int((assigned == -1).sum())
     renumbered = _renumber(assigned)
+    names: dict[int, str] = {}
     for theme in set(renumbered.tolist()) - {-1}:
         weights = np.asarray(matrix[renumbered == theme].mean(axis=0)).ravel()
         words[theme] = [vocab[j] for j in np.argsort(-weights)[:10] if weights[j] > 0]
         original = assigned[renumbered == theme][0]
-        if original >= 1000:  # seed theme: its keywords lead the words so the label names it
-            lead = seeds[names[original - 1000]][:1]
-            words[theme] = lead + [w for w in words[theme] if w not in lead]
-    return renumbered, words, before
+        if original >= 1000:  # a seed theme is named after its seed
+            names[theme] = seed_names[original - 1000]
+    return renumbered, words, before, names

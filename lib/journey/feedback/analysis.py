@@ -1,0 +1,208 @@
+"""The weekly feedback playbook in one call: ``analyze(source, window, ...)`` → every number the report shows.
+
+Reads the current and the previous window of the ``feedback`` table (filtering in the engine),
+masks PII, scores sentiment (the learned model when enough texts carry a rating, else VADER),
+finds themes once over both windows (so shares are comparable), then computes scores with CIs,
+theme impact, emerging themes, findings with quotes, summary sentences and actions. The
+notebook only draws and prints what this returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from journey import sources
+from journey.feedback.ingest import FeedbackData, read_feedback
+from journey.feedback.insights import Insights, build_insights, recommended_actions, summary_sentences
+from journey.feedback.scores import (
+    EmergingThemes,
+    Score,
+    ScoreTrend,
+    ThemeImpact,
+    csat,
+    emerging_themes,
+    nps,
+    score_trend,
+    theme_impact,
+)
+from journey.feedback.sentiment import SentimentEvaluation, SentimentModel, sentiment
+from journey.feedback.themes import ThemeResult, themes
+from journey.results import ResultMixin
+from journey.validation import input_error
+from journey.window import Window
+
+MIN_RATED = 60
+"""Fewer rated texts than this: sentiment falls back to VADER (a model needs examples of each label)."""
+
+
+def parse_channels(text: str | Iterable[str] | None) -> list[str] | None:
+    """``"survey, review"`` → ``["survey", "review"]``; empty → None (all channels)."""
+    if text is None:
+        return None
+    items = [c.strip().lower() for c in (text.split(",") if isinstance(text, str) else text)]
+    return [c for c in items if c] or None
+
+
+def parse_seed_themes(text: str) -> dict[str, list[str]] | None:
+    """``"delivery: parcel, courier; price: price, fees"`` → ``{"delivery": ["parcel", "courier"], ...}``.
+
+    >>> parse_seed_themes("delivery: parcel, courier; price")
+    {'delivery': ['parcel', 'courier'], 'price': ['price']}
+    """
+    out: dict[str, list[str]] = {}
+    for part in (text or "").split(";"):
+        if not part.strip():
+            continue
+        name, _, words = part.partition(":")
+        keywords = [w.strip().lower() for w in (words or name).split(",") if w.strip()]
+        out[name.strip().lower()] = keywords
+    return out or None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackAnalysis(ResultMixin):
+    """Everything the feedback report shows; ``texts`` has one row per (masked) text of both windows."""
+
+    window: Window
+    previous: Window
+    data: FeedbackData
+    texts: pd.DataFrame
+    themes: ThemeResult
+    sentiment_method: str
+    sentiment_evaluation: SentimentEvaluation | None
+    nps: Score
+    nps_previous: Score
+    csat: Score
+    csat_previous: Score
+    nps_trend: ScoreTrend
+    csat_trend: ScoreTrend
+    impact: ThemeImpact
+    emerging: EmergingThemes
+    insights: Insights
+    summary: list[str] = field(default_factory=list)
+    actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    theme_map: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Key figures: NPS and CSAT now and in the previous window."""
+        rows = []
+        for label, score in (("this window", self.nps), ("previous window", self.nps_previous),
+                             ("this window", self.csat), ("previous window", self.csat_previous)):  # fmt: skip
+            row = score.to_frame().iloc[0].to_dict()
+            row["period"] = label
+            rows.append(row)
+        return pd.DataFrame(rows)[["metric", "period", "value", "value_ci_lower", "value_ci_upper", "n_obs", "status"]]
+
+    def top_themes(self, n: int = 10) -> list[str]:
+        current = self.texts[self.texts["window"] == "current"]
+        counts = current.loc[current["theme"] != "Outliers", "theme"].value_counts()
+        return counts.head(n).index.tolist()
+
+    def theme_by(self, column: str, n: int = 10) -> pd.DataFrame:
+        """Share of each of the top ``n`` themes within each value of ``column`` (channel, sentiment_label)."""
+        current = self.texts[(self.texts["window"] == "current") & self.texts["theme"].isin(self.top_themes(n))]
+        table = pd.crosstab(current["theme"], current[column], normalize="columns")
+        return table.reindex(self.top_themes(n))
+
+
+def _sentiment(frame: pd.DataFrame, cache_dir: str | Path | None, seed: int):
+    rated = frame[frame["rating"].notna()]
+    if len(rated) >= MIN_RATED and rated["rating"].nunique() > 1:
+        try:
+            model = SentimentModel(folds=3, seed=seed, cache_dir=cache_dir).fit(rated["text"], rated["rating"], "stars")
+        except ValueError:  # a label with too few examples: fall back below
+            model = None
+        if model is not None:
+            return model.predict(frame["text"]), "learned from ratings", model.evaluation
+    return sentiment(frame["text"]), "VADER", None
+
+
+def _theme_map(frame: pd.DataFrame, cache_dir: str | Path | None) -> pd.DataFrame:
+    from sklearn.decomposition import PCA
+
+    from journey.feedback.embeddings import embed
+
+    current = frame[frame["theme"] != "Outliers"]
+    if current["theme"].nunique() < 3:
+        return pd.DataFrame(columns=["theme", "x", "y", "size", "sentiment"])
+    vectors = embed(current["text"].tolist(), cache_dir=cache_dir)
+    grouped = pd.DataFrame(vectors, index=current.index).groupby(current["theme"]).mean()
+    coords = PCA(n_components=2, random_state=0).fit_transform(grouped.to_numpy())
+    stats = current.groupby("theme").agg(size=("text", "size"), sentiment=("sentiment", "mean"))
+    return pd.DataFrame({"theme": grouped.index, "x": coords[:, 0], "y": coords[:, 1]}).join(stats, on="theme")
+
+
+def analyze(
+    source: Any,
+    window: Window,
+    *,
+    channels: str | Iterable[str] | None = None,
+    n_themes: int | None = None,
+    seed_themes: Any = None,
+    seed: int = 0,
+    period: str = "week",
+    cache_dir: str | Path | None = None,
+) -> FeedbackAnalysis:
+    """Run the feedback playbook on ``source`` (backend, URI or path) for ``window`` vs the window before."""
+    channel_list = parse_channels(channels)
+    if isinstance(seed_themes, str):
+        seed_themes = parse_seed_themes(seed_themes)
+    previous = window.previous()
+    span = Window(previous.start, window.end)
+    table = sources.as_table(source, table="feedback")
+    data = read_feedback(table, window=span, channels=channel_list)
+    frame = data.frame.copy()
+    if frame.empty:
+        raise input_error("feedback", f"no feedback texts between {previous.start} and {window.end}", "some texts")
+    frame["window"] = np.where(frame["ts"] >= pd.Timestamp(window.start_ts), "current", "previous")
+    scored, method, evaluation = _sentiment(frame, cache_dir, seed)
+    frame["sentiment"] = scored["score"].to_numpy()
+    frame["sentiment_label"] = scored["label"].to_numpy()
+    found = themes(frame["text"], seed=seed, seed_themes=seed_themes, n_themes=n_themes or None, cache_dir=cache_dir)
+    frame["theme_id"] = found.document_themes.to_numpy()
+    frame["theme"] = found.labels().to_numpy()
+
+    current, before = frame[frame["window"] == "current"], frame[frame["window"] == "previous"]
+    impact = theme_impact(current[["theme", "sentiment", "nps", "rating"]])
+    emerging = emerging_themes(current["theme"].value_counts(), before["theme"].value_counts())
+    nps_now, nps_before = nps(current["nps"]), nps(before["nps"])
+    trend_table = span.filter(table)
+    if channel_list:
+        trend_table = trend_table.filter(trend_table.channel.isin(channel_list))
+    findings = build_insights(impact, current[["theme", "text", "sentiment"]], emerging)
+    return FeedbackAnalysis(
+        window=window,
+        previous=previous,
+        data=data,
+        texts=frame,
+        themes=found,
+        sentiment_method=method,
+        sentiment_evaluation=evaluation,
+        nps=nps_now,
+        nps_previous=nps_before,
+        csat=csat(current["rating"]),
+        csat_previous=csat(before["rating"]),
+        nps_trend=score_trend(trend_table, "nps", period),
+        csat_trend=score_trend(trend_table, "csat", period),
+        impact=impact,
+        emerging=emerging,
+        insights=findings,
+        summary=summary_sentences(nps_now, nps_before, impact, emerging, len(current), str(window)),
+        actions=recommended_actions(impact),
+        theme_map=_theme_map(current, cache_dir),
+    )
+
+
+def describe_change(analysis: FeedbackAnalysis) -> str:
+    """One sentence on the NPS change, for captions."""
+    now, before = analysis.nps.value, analysis.nps_previous.value
+    if math.isnan(now) or math.isnan(before):
+        return "NPS change vs the previous window is not available."
+    return f"NPS moved from {before:+.0f} to {now:+.0f} between the two windows."

@@ -1,0 +1,89 @@
+"""Insights: sentences come from the numbers, quotes are masked and rendered escaped."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from journey import report
+from journey.feedback.insights import (
+    Insights,
+    build_insights,
+    recommended_actions,
+    representative_quotes,
+    summary_sentences,
+)
+from journey.feedback.scores import emerging_themes, nps, nps_from_counts, theme_impact
+
+
+def _texts() -> pd.DataFrame:
+    rng = np.random.default_rng(2)
+    n = 400
+    theme = np.where(np.arange(n) < 100, "Delivery delays", np.where(np.arange(n) < 200, "Fast delivery", "Other"))
+    nps_answers = np.where(theme == "Delivery delays", rng.integers(0, 5, n), rng.integers(7, 11, n)).astype(float)
+    sentiment = np.where(theme == "Delivery delays", -0.6, 0.5) + rng.normal(0, 0.05, n)
+    text = np.where(
+        theme == "Delivery delays",
+        "My parcel took 12 days, call me on +44 20 7946 0958",
+        "Arrived the next day, great!",
+    ).astype(object)
+    text[0] = "<script>alert('x')</script> parcel late"
+    text[1] = "Still waiting for my parcel, tracking has not moved for a week"
+    return pd.DataFrame({"theme": theme, "sentiment": sentiment, "nps": nps_answers, "text": text})
+
+
+def test_representative_quotes_are_masked_readable_and_most_negative_first() -> None:
+    frame = _texts()
+    quotes = representative_quotes(frame, "Delivery delays", n=2)
+    assert len(quotes) == 2
+    assert all("+44" not in q for q in quotes) and any("[PHONE]" in q for q in quotes)
+    assert not any("<script>" in q for q in quotes)  # markup only when nothing else is left
+    assert representative_quotes(frame, "Unknown") == ()
+
+
+def test_findings_state_share_change_and_nps_gap_from_the_numbers() -> None:
+    frame = _texts()
+    impact = theme_impact(frame[["theme", "sentiment", "nps"]], metric="nps")
+    previous = pd.Series({"Delivery delays": 40, "Fast delivery": 120, "Other": 240})
+    emerging = emerging_themes(frame["theme"].value_counts(), previous)
+    insights = build_insights(impact, frame, emerging)
+    first = insights.findings[0]
+    assert first.kind == "pain point" and first.theme == "Delivery delays"
+    inside = nps(frame.loc[frame.theme == "Delivery delays", "nps"]).value
+    rest = nps(frame.loc[frame.theme != "Delivery delays", "nps"]).value
+    assert first.sentence.startswith("Delivery delays: 25% of feedback this window, up from 10%;")
+    assert f"NPS of those customers {inside:+.0f}".replace("-", "−") in first.sentence
+    assert f"vs {rest:+.0f} for everyone else".replace("-", "−") in first.sentence
+    kinds = [f.kind for f in insights.findings]
+    assert "emerging" in kinds and "delight" in kinds
+    assert list(insights.to_frame().columns) == ["kind", "theme", "finding", "quotes"]
+
+
+def test_quotes_with_markup_render_as_text() -> None:
+    payloads = ["<script>alert(1)</script>", '<img src=x onerror="alert(1)">', '<a href="javascript:alert(1)">x</a>']
+    rendered = report.quotes(payloads)._repr_html_()
+    assert "<script>" not in rendered and "<img" not in rendered and "<a href" not in rendered
+    assert "&lt;script&gt;" in rendered
+    from journey.feedback.insights import Finding
+
+    html = Insights((Finding("T", "pain point", "x", tuple(payloads)),))._repr_html_()
+    assert "<script>" not in html and "&lt;img" in html
+
+
+def test_summary_has_three_to_five_sentences_with_top_pain_points() -> None:
+    frame = _texts()
+    impact = theme_impact(frame[["theme", "sentiment", "nps"]], metric="nps")
+    emerging = emerging_themes(frame["theme"].value_counts(), pd.Series({"Delivery delays": 40, "Other": 360}))
+    sentences = summary_sentences(nps_from_counts(50, 30, 20), nps_from_counts(40, 30, 30), impact, emerging, 400, "W")
+    assert 3 <= len(sentences) <= 5
+    assert sentences[1] == "NPS is +30 (95% CI +15 to +45, 100 answers), +20 points vs the previous window."
+    assert sentences[2].startswith("Top pain points: Delivery delays (25% of feedback)")
+    assert sentences[3].startswith("What changed: ") and "Delivery delays (10% → 25%)" in sentences[3]
+
+
+def test_recommended_actions_cover_resolution_communication_process() -> None:
+    frame = _texts()
+    actions = recommended_actions(theme_impact(frame[["theme", "sentiment", "nps"]], metric="nps"))
+    assert list(actions.columns) == ["theme", "resolution", "communication", "process"]
+    assert actions["theme"].tolist() == ["Delivery delays"]
+    assert "NPS points at stake" in actions["resolution"].iloc[0]
