@@ -185,7 +185,7 @@ def test_empty_steps_rejected():
         funnels.funnel(log([(1, 0, "a")]), [])
 
 
-@pytest.mark.parametrize("window", [0, -5, "0d", "abc"])
+@pytest.mark.parametrize("window", [0, -5, 0.5, "0d", "abc", float("nan")])
 def test_nonpositive_or_bad_window_rejected(window):
     with pytest.raises(JourneyInputError, match="window"):
         funnels.funnel(log([(1, 0, "a")]), ["a"], window)

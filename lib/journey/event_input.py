@@ -43,8 +43,10 @@ def parse_window(window: str | int | float | dt.timedelta, name: str = "window")
         seconds = int(match.group(1)) * _UNITS[match.group(2)]
     else:
         raise input_error(f"parameter {name!r}", f"unsupported type {type(window).__name__}", "a string like '7d'")
-    if seconds <= 0 or seconds != seconds:
-        raise input_error(f"parameter {name!r}", f"is {window!r}", "a positive duration such as '7d'")
+    if not seconds >= 1:  # also rejects NaN; windows are whole seconds, as in ClickHouse
+        raise input_error(
+            f"parameter {name!r}", f"is {window!r}", "a positive duration of at least 1 second, e.g. '7d'"
+        )
     return int(seconds)
 
 
