@@ -32,3 +32,17 @@ def test_every_figure_builds(log):
     assert all(isinstance(f, plt.Figure) for f in figures)
     for f in figures:
         plt.close(f)
+
+
+def test_empty_window_renders_placeholders(log):
+    empty = log.iloc[:0]
+    figures = [
+        stage_plots.funnel_bars(funnels.funnel(empty, ["landing_view"], "1d")),
+        stage_plots.cohort_heatmap(retention.cohorts(empty, "landing_view", ["purchase"], periods=3)),
+        stage_plots.retention_curve(retention.cohorts(empty, "landing_view", ["purchase"], periods=3).curve()),
+        stage_plots.attribution_comparison(attribution.attribute(empty, ["landing_view"], "purchase")),
+        stage_plots.exposure_effects(stages.exposure_conversion(empty, "landing_view", ["faq_view"], "purchase")),
+    ]
+    assert all(isinstance(f, plt.Figure) for f in figures)
+    for f in figures:
+        plt.close(f)

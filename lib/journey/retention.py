@@ -91,6 +91,8 @@ class Cohorts(ResultMixin):
     def rates(self) -> pd.DataFrame:
         """The same layout with proportions of ``cohort_size`` (NaN where not observed)."""
         frame = self.table.copy()
+        if frame.empty:
+            return frame
         sizes = frame["cohort_size"].astype(float)
         for k in range(self.periods + 1):
             frame[k] = frame[k].astype("Float64").astype(float) / sizes
