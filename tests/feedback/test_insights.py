@@ -38,6 +38,10 @@ def test_representative_quotes_are_masked_readable_and_most_negative_first() -> 
     assert len(quotes) == 2
     assert all("+44" not in q for q in quotes) and any("[PHONE]" in q for q in quotes)
     assert not any("<script>" in q for q in quotes)  # markup only when nothing else is left
+    assert representative_quotes(frame, "Fast delivery", n=1, most="positive") == ("Arrived the next day, great!",)
+    worst = frame[frame.theme == "Delivery delays"].sort_values("sentiment").iloc[0]
+    readable = representative_quotes(frame[frame.index > 1], "Delivery delays", n=1)
+    assert readable[0] == worst["text"].replace("+44 20 7946 0958", "[PHONE]")
     assert representative_quotes(frame, "Unknown") == ()
 
 
@@ -84,6 +88,7 @@ def test_summary_has_three_to_five_sentences_with_top_pain_points() -> None:
 def test_recommended_actions_cover_resolution_communication_process() -> None:
     frame = _texts()
     actions = recommended_actions(theme_impact(frame[["theme", "sentiment", "nps"]], metric="nps"))
-    assert list(actions.columns) == ["theme", "resolution", "communication", "process"]
-    assert actions["theme"].tolist() == ["Delivery delays"]
-    assert "NPS points at stake" in actions["resolution"].iloc[0]
+    frame_out = actions.to_frame()
+    assert list(frame_out.columns) == ["theme", "resolution", "communication", "process"]
+    assert frame_out["theme"].tolist() == ["Delivery delays"]
+    assert "NPS points at stake" in frame_out["resolution"].iloc[0]

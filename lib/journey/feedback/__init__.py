@@ -16,7 +16,14 @@ from journey.feedback.ingest import (
     normalize_text,
     read_feedback,
 )
-from journey.feedback.insights import Finding, Insights, build_insights, recommended_actions, summary_sentences
+from journey.feedback.insights import (
+    Actions,
+    Finding,
+    Insights,
+    build_insights,
+    recommended_actions,
+    summary_sentences,
+)
 from journey.feedback.pii import PII_TYPES, MaskedTexts, mask_pii, mask_pii_series
 from journey.feedback.scores import (
     EmergingThemes,
@@ -37,6 +44,7 @@ from journey.feedback.themes import ThemeResult, themes
 __all__ = [
     "CHANNELS",
     "PII_TYPES",
+    "Actions",
     "EmergingThemes",
     "FeedbackAnalysis",
     "FeedbackData",

@@ -20,7 +20,7 @@ import pandas as pd
 
 from journey import sources
 from journey.feedback.ingest import FeedbackData, read_feedback
-from journey.feedback.insights import Insights, build_insights, recommended_actions, summary_sentences
+from journey.feedback.insights import Actions, Insights, build_insights, recommended_actions, summary_sentences
 from journey.feedback.scores import (
     EmergingThemes,
     Score,
@@ -87,7 +87,7 @@ class FeedbackAnalysis(ResultMixin):
     emerging: EmergingThemes
     insights: Insights
     summary: list[str] = field(default_factory=list)
-    actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    actions: Actions | None = None
     theme_map: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_frame(self) -> pd.DataFrame:

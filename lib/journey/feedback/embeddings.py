@@ -28,9 +28,13 @@ _OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS
 
 def set_offline() -> None:
     """Switch the Hugging Face libraries to offline mode (call before importing them)."""
+    import warnings
+
     for key, value in _OFFLINE_ENV.items():
         os.environ[key] = value
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # tqdm.auto warns in notebooks without ipywidgets when these libraries import it: noise in reports.
+    warnings.filterwarnings("ignore", message="IProgress not found")
 
 
 def model_path() -> str:
@@ -50,9 +54,15 @@ def torch_threads() -> int:
 def load_model() -> Any:
     """The SentenceTransformer, loaded once per process from the local model folder on CPU."""
     set_offline()
-    import torch
-    from sentence_transformers import SentenceTransformer
+    import warnings
 
+    with warnings.catch_warnings():  # tqdm's "IProgress not found" in notebooks is noise
+        warnings.simplefilter("ignore")
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # no "Loading weights" bars in reports
     torch.set_num_threads(torch_threads())
     return SentenceTransformer(model_path(), device="cpu", local_files_only=True)
 

@@ -67,7 +67,7 @@ def representative_quotes(texts: pd.DataFrame, theme: str, n: int = 2, most: str
     length = rows["text"].str.len()
     readable = length.between(20, 240) & ~rows["text"].str.contains("<", regex=False)
     rows = rows.assign(_readable=readable).sort_values(
-        ["_readable", "sentiment"], ascending=[False, most != "negative"], kind="stable"
+        ["_readable", "sentiment"], ascending=[False, most == "negative"], kind="stable"
     )
     return tuple(mask_pii(t) for t in rows["text"].head(n))
 
@@ -88,8 +88,10 @@ def build_insights(
         if trend is not None and row["theme"] in trend.index and not math.isnan(trend.at[row["theme"], "share"]):
             before = trend.at[row["theme"], "previous_share"]
             now = trend.at[row["theme"], "share"]
-            direction = "up" if now > before else "down" if now < before else "unchanged"
-            parts[0] += f" this window, {direction} from {_pct(before)}" if direction != "unchanged" else ""
+            if _pct(now) == _pct(before):
+                parts[0] += " this window, as in the previous one"
+            else:
+                parts[0] += f" this window, {'up' if now > before else 'down'} from {_pct(before)}"
         if not math.isnan(row["nps_effect"]):
             rest = row["nps"] - row["nps_effect"]
             parts.append(f"NPS of those customers {_signed(row['nps'])} vs {_signed(rest)} for everyone else")
@@ -145,7 +147,17 @@ def summary_sentences(
     return out[:5]
 
 
-def recommended_actions(impact: ThemeImpact, top: int = 3) -> pd.DataFrame:
+@dataclass(frozen=True, slots=True)
+class Actions(ResultMixin):
+    """Recommended actions, one row per pain point: ``theme``, ``resolution``, ``communication``, ``process``."""
+
+    frame: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.frame.copy()
+
+
+def recommended_actions(impact: ThemeImpact, top: int = 3) -> Actions:
     """For each top pain point: a resolution, a communication and a process action, sized by its numbers."""
     rows = []
     for r in impact.pain_points(top).itertuples():
@@ -159,4 +171,4 @@ def recommended_actions(impact: ThemeImpact, top: int = 3) -> pd.DataFrame:
             "process": f"Track the share of feedback about '{r.theme}' (now {_pct(r.share)}) weekly and "
                        "alert when it rises significantly.",
         })  # fmt: skip
-    return pd.DataFrame(rows, columns=["theme", "resolution", "communication", "process"])
+    return Actions(pd.DataFrame(rows, columns=["theme", "resolution", "communication", "process"]))
