@@ -113,9 +113,15 @@ def duckdb_chain_sql(
     recomputes earlier steps; here every step is a ``MATERIALIZED`` CTE and the joins are
     inner ``ASOF JOIN`` s, about 3x faster on the same plan.
     """
-    source = ibis.to_sql(step_events(events, steps, user_id, ts, event), dialect="duckdb")
+    source = ibis.to_sql(events, dialect="duckdb")
     codes = step_codes(steps)
-    parts = [f"ev AS ({source})"]
+    case = " ".join(f"WHEN {_literal(name)} THEN {c}" for name, c in codes.items())
+    # Written out rather than rendered by ibis: integer division on epoch_us and a CASE filter
+    # scan 19M rows in about a third of the time of ibis' FLOOR(x / 1e6) + IN-list rendering.
+    parts = [
+        f"ev AS (SELECT * FROM (SELECT {_ident(user_id)} AS u, epoch_us({_ident(ts)}) // 1000000 AS t, "
+        f"CASE {_ident(event)} {case} END AS e FROM ({source}) AS src) AS coded WHERE e IS NOT NULL)"
+    ]
     first = codes[steps[0]]
     if mode == "first_entry":
         parts.append(f"v1 AS MATERIALIZED (SELECT u, min(t) AS t, min(t) AS s FROM ev WHERE e = {first} GROUP BY u)")
@@ -129,6 +135,14 @@ def duckdb_chain_sql(
     union = " UNION ALL ".join(f"SELECT u, t, s, {k} AS k FROM v{k}" for k in range(1, len(steps) + 1))
     parts.append(f"va AS ({union})")
     return "WITH " + ",\n".join(parts) + "\n"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def can_use_duckdb_sql(table: ibis.Table) -> bool:
