@@ -3,13 +3,14 @@
 Every test in this package works on :class:`Moments`: the number of units ``n``, the
 mean vector and the sample covariance matrix of a few named per-unit columns (metric,
 denominator, covariates). These are the sums ``n, Σy, Σy², Σx, Σx², Σxy`` in centred form;
-``from_sums`` / ``sums`` convert both ways. The engine (DuckDB through ibis) computes them
-with ``avg`` / ``covar_samp``, which are numerically stable single-pass aggregates, so ten
-million users cost one scan and pandas only ever sees a few numbers per arm.
+``from_sums`` / ``sums`` convert both ways. The engine (DuckDB, through ibis or one SQL
+text) computes the sums in one grouped scan, so ten million users cost one scan and Python
+only ever sees a few numbers per arm.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from journey.validation import input_error
+from journey.experiments import moments_sql as msql
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -96,12 +97,13 @@ class Moments:
 
 
 def _numeric(table: ibis.Table, column: str) -> ibis.Value:
-    dtype = table[column].type()
-    if dtype.is_boolean():
-        return table[column].cast("float64")
-    if not dtype.is_numeric():
-        raise input_error(f"column {column!r}", f"has type {dtype}", "a numeric or boolean column")
+    msql.kind_of(table, column)  # numeric or boolean, else an input error
     return table[column].cast("float64")
+
+
+SHIFT_RATIO = 100.0
+"""Largest ``mean² / variance`` summed without shifting (the rounding error of ``Σz² − (Σz)²/n``
+grows with this ratio, so it costs at most two of the ~16 digits before a shifted rerun)."""
 
 
 def reduce_moments(
@@ -116,17 +118,19 @@ def reduce_moments(
 ) -> tuple[pd.DataFrame, dict[tuple, Moments]]:
     """One aggregate query: per variant (and ``by`` groups) n, means and covariances of ``columns``.
 
-    Sums are of shifted values ``z − c`` with ``c`` the column mean of the first 10,000 rows
-    (a cheap probe query): the "shifted data" algorithm, as accurate as ``covar_samp`` but
-    only plain ``SUM`` aggregates, which DuckDB runs at nearly the speed of a scan. The cost
-    of the scan grows with the number of aggregates, so only what is needed is computed:
+    Only plain ``COUNT`` / ``SUM`` aggregates of raw values and their products, which DuckDB
+    runs at nearly the speed of a scan (see :mod:`~journey.experiments.moments_sql` for the
+    cost model and the SQL-text path on DuckDB). Covariances come from ``Σz_i z_j −
+    Σz_i Σz_j / n``, which loses digits when a column's mean is large against its spread;
+    when ``mean² > SHIFT_RATIO · variance`` in some group the query is rerun on shifted
+    values ``z − c`` (``c`` the pooled mean from the first pass): the "shifted data"
+    algorithm, as accurate as ``covar_samp``. Only what is needed is computed:
 
     * ``pairs``: the covariances needed (default: all); others are NaN;
-    * ``binary``: 0/1 columns; one aggregate ``Σ|z(z − 1)|`` checks them (0 iff every value is
-      0 or 1) and replaces ``Σz²`` (equal to ``Σz`` for 0/1 values);
+    * ``binary``: 0/1 columns; a count of other values checks them (integer columns by range,
+      which file statistics usually prove), and ``Σz²`` is taken as ``Σz``;
     * ``minimum``: columns whose minimum is returned (denominators must not be negative);
-    * NULLs: one ``COUNT`` of the row-wise sum counts rows without any NULL; per-column counts
-      are queried only when some are missing (the error path).
+    * NULLs: ``COUNT(column)`` per column.
 
     ``clip`` maps a column to ``(low, high)`` applied first (winsorizing). Returns
     ``(checks, moments)``; ``checks`` has ``n``, ``<col>:count``, ``<col>:min`` and
@@ -135,52 +139,26 @@ def reduce_moments(
     columns = list(dict.fromkeys(columns))
     p = len(columns)
     index = {c: i for i, c in enumerate(columns)}
-    binary_idx = {index[c] for c in binary if c in index}
+    binary_idx = sorted({index[c] for c in binary if c in index})
     if pairs is None:
         wanted = {(i, j) for i in range(p) for j in range(i, p)}
     else:
         wanted = {tuple(sorted((index[a], index[b]))) for a, b in pairs} | {(i, i) for i in range(p)}
-    values = {}
-    for c in columns:
-        v = _numeric(table, c)
-        if clip and c in clip:
-            lo, hi = clip[c]
-            v = v.clip(lower=lo, upper=hi)
-        values[c] = v
-    keys = [variant, *by]
-    probe_cols = {f"v{i}": values[c] for i, c in enumerate(columns)}
-    raw = table.select(*[table[k] for k in keys], **probe_cols)
-    probe = raw.limit(10_000).aggregate(**{f"s{i}": raw[f"v{i}"].mean() for i in range(p)}).execute() if p else None
-    shift = [float(x) if x is not None and np.isfinite(x) else 0.0 for x in probe.iloc[0].tolist()] if p else []
-    shift = [0.0 if i in binary_idx else c for i, c in enumerate(shift)]
-    proj = table.select(
-        *[table[k] for k in keys],
-        **{f"d{i}": values[c] - shift[i] if shift[i] else values[c] for i, c in enumerate(columns)},
-    )
-    d = {i: proj[f"d{i}"] for i in range(p)}
-    aggs: dict[str, ibis.Value] = {"n": proj.count()}
-    if p:
-        row_sum = d[0]
-        for i in range(1, p):
-            row_sum = row_sum + d[i]
-        aggs["complete"] = row_sum.count()
-    for i in range(p):
-        aggs[f"s{i}"] = d[i].sum()
-    for i in sorted(binary_idx):
-        aggs[f"nb{i}"] = (d[i] * (d[i] - 1)).abs().sum()
-    for i, j in sorted(wanted):
-        if not (i == j and i in binary_idx):
-            aggs[f"c{i}_{j}"] = (d[i] * d[j]).sum()
     minimum = [c for c in dict.fromkeys(minimum) if c in index]
-    for c in minimum:
-        aggs[f"lo{index[c]}"] = d[index[c]].min()
-    frame = proj.group_by(keys).aggregate(**aggs).execute()
-    if p and (frame["complete"] < frame["n"]).any():  # error path: which column has NULLs
-        counts = proj.group_by(keys).aggregate(**{f"k{i}": d[i].count() for i in range(p)}).execute()
-        frame = frame.merge(counts, on=keys)
+    keys = [variant, *by]
+    plan = msql.plan_for(table, keys, columns, sorted(wanted), binary_idx, [index[c] for c in minimum], clip, [0.0] * p)
+    source = msql.duckdb_source(table) if not by else None
+    run = (lambda pl: msql.run_duckdb(*source, pl)) if source else (lambda pl: msql.run_ibis(table, pl))
+    rows = [dict(zip(plan.names(), r, strict=True)) for r in run(plan)]
+    shift = _shift_needed(rows, p, set(binary_idx))
+    if shift is not None:
+        plan = msql.plan_for(table, keys, columns, sorted(wanted), binary_idx, [index[c] for c in minimum], clip, shift)
+        rows = [dict(zip(plan.names(), r, strict=True)) for r in run(plan)]
+    else:
+        shift = [0.0] * p
     out: dict[tuple, Moments] = {}
-    for row in frame.itertuples(index=False):
-        r = row._asdict()
+    groups = []
+    for r in rows:
         n = int(r["n"])
         s = np.array([_num(r[f"s{i}"]) for i in range(p)])
         mean = np.asarray(shift) + s / n if n else np.full(p, np.nan)
@@ -190,23 +168,46 @@ def reduce_moments(
                 cross = s[i] if (i == j and i in binary_idx) else _num(r[f"c{i}_{j}"])
                 cov[i, j] = cov[j, i] = (cross - s[i] * s[j] / n) / (n - 1)
         key = tuple(str(r[k]) if k == variant else r[k] for k in keys)
+        groups.append(key)
         out[key] = Moments(n, tuple(columns), mean, cov)
-    groups = [
-        tuple(str(x) if k == variant else x for k, x in zip(keys, row, strict=True))
-        for row in frame[keys].itertuples(index=False)
-    ]
-    checks = pd.DataFrame({"group": groups, "n": frame["n"].to_numpy()})
+    checks = pd.DataFrame({"group": groups, "n": [int(r["n"]) for r in rows]})
     for c, i in index.items():
-        checks[f"{c}:count"] = frame[f"k{i}"].to_numpy() if f"k{i}" in frame else frame["n"].to_numpy()
+        checks[f"{c}:count"] = np.array([int(r[f"k{i}"]) for r in rows], dtype=np.int64)
     for c in minimum:
-        checks[f"{c}:min"] = frame[f"lo{index[c]}"].to_numpy(dtype=float) + shift[index[c]]
-    for i in sorted(binary_idx):
-        checks[f"{columns[i]}:nonbinary"] = frame[f"nb{i}"].to_numpy(dtype=float)
+        checks[f"{c}:min"] = np.array([_num_or_nan(r[f"lo{index[c]}"]) for r in rows], dtype=float)
+    for i in binary_idx:
+        checks[f"{columns[i]}:nonbinary"] = np.array([float(r[f"nb{i}"]) for r in rows], dtype=float)
     return checks, out
+
+
+def _shift_needed(rows: Sequence[Mapping], p: int, binary: set[int]) -> list[float] | None:
+    """Pooled means to shift by when some group's unshifted sums would cancel, else ``None``.
+
+    0/1 columns are never shifted: their sums are exact integers."""
+    bad = False
+    for r in rows:
+        n = int(r["n"])
+        if n < 2:
+            continue
+        for i in range(p):
+            if i in binary:
+                continue
+            s, ss = _num(r[f"s{i}"]), _num(r[f"c{i}_{i}"])
+            m2 = ss - s * s / n
+            if ss > 0 and not (m2 > 0 and s * s / n <= SHIFT_RATIO * m2):
+                bad = True
+    if not bad:
+        return None
+    total = sum(int(r["n"]) for r in rows)
+    return [0.0 if i in binary or not total else float(sum(_num(r[f"s{i}"]) for r in rows) / total) for i in range(p)]
 
 
 def _num(value) -> float:
     return float(value) if value is not None else 0.0
+
+
+def _num_or_nan(value) -> float:
+    return float(value) if value is not None else math.nan
 
 
 def pooled_quantiles(
