@@ -24,8 +24,10 @@ counts per level. Nothing is sampled or simulated.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import ibis
@@ -130,16 +132,54 @@ class Dropoff(ResultMixin):
         return self.table.copy()
 
 
-@dataclass(frozen=True, slots=True)
 class _Prepared:
-    events: ibis.Table
-    steps: tuple[str, ...]
-    window_s: int
-    reach: ibis.Table | None  # per user and step: first reach (None when there are no events)
-    counts: ibis.Table | None  # k, users
-    status: str
+    """Validated input plus lazily built engine results shared by the public functions."""
+
+    __slots__ = ("_reach", "_temp", "chain", "con", "ibis_counts", "ibis_reach", "status", "steps", "table", "window_s")
+
+    def __init__(self, table: ibis.Table, steps: tuple[str, ...], window_s: int, status: str) -> None:
+        self.table, self.steps, self.window_s, self.status = table, steps, window_s, status
+        self.chain: str | None = None  # DuckDB: the hand-written chain (WITH ... va)
+        self.con = None
+        self.ibis_counts: ibis.Table | None = None
+        self.ibis_reach: ibis.Table | None = None
+        self._reach: ibis.Table | None = None
+        self._temp: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.status != "ok"
+
+    def counts(self) -> pd.Series:
+        """Users with a valid step-k event, indexed by k."""
+        if self.chain is not None:
+            frame = self.con.raw_sql(self.chain + fsql.duckdb_counts_sql(self.steps)).df()
+        else:
+            frame = self.ibis_counts.execute()
+        return frame.set_index("k")["users"]
+
+    @property
+    def reach(self) -> ibis.Table:
+        """Per user and step reached: ``u, k, t, s`` (first reach and its chain start)."""
+        if self._reach is None:
+            if self.chain is None:
+                self._reach = self.ibis_reach
+            else:
+                # raw SQL into a temp table: sqlglot (under con.sql) drops the MATERIALIZED hints,
+                # which doubles time and memory; the rest of the module composes it with ibis
+                self._temp = f"_journey_reach_{uuid.uuid4().hex}"
+                query = f"{self.chain} SELECT u, k, min(t) AS t, min(s) AS s FROM va GROUP BY u, k"
+                self.con.raw_sql(f"CREATE TEMP TABLE {self._temp} AS {query}")
+                self._reach = self.con.table(self._temp)
+        return self._reach
+
+    def close(self) -> None:
+        if self._temp is not None:
+            self.con.raw_sql(f"DROP TABLE IF EXISTS {self._temp}")
+            self._temp = None
 
 
+@contextlib.contextmanager
 def _prepare(
     events: DataLike,
     steps: Sequence[str],
@@ -150,24 +190,28 @@ def _prepare(
     event: str,
     mode: str,
     extra: Sequence[str] = (),
-) -> _Prepared:
+) -> Iterator[_Prepared]:
     steps = check_steps(steps)
     window_s = parse_window(window)
     check_option("mode", mode, MODES)
     table = prepare_events(events, user_id=user_id, ts=ts, event=event, extra=extra)
     if row_count(table) == 0:
-        return _Prepared(table, steps, window_s, None, None, NO_EVENTS)
+        yield _Prepared(table, steps, window_s, NO_EVENTS)
+        return
     check_events_exist(table, steps, event, "steps")
+    prep = _Prepared(table, steps, window_s, "ok")
     names = dict(user_id=user_id, ts=ts, event=event, mode=mode)
     if fsql.can_use_duckdb_sql(table):
-        con = backend_of(table)
-        chain = fsql.duckdb_chain_sql(table, steps, window_s, **names)  # type: ignore[arg-type]
-        valid_all = con.sql(chain + "SELECT u, t, s, k FROM va")
-        counts = con.sql(chain + "SELECT k, count(DISTINCT u) AS users FROM va GROUP BY k")
+        prep.con = backend_of(table)
+        prep.chain = fsql.duckdb_chain_sql(table, steps, window_s, **names)  # type: ignore[arg-type]
     else:
         valid = fsql.valid_steps(table, steps, window_s, **names, presort=fsql.needs_presort(table))  # type: ignore[arg-type]
-        valid_all, counts = fsql.union_valid(valid), fsql.users_per_step(valid)
-    return _Prepared(table, steps, window_s, fsql.first_reach(valid_all), counts, "ok")
+        prep.ibis_reach = fsql.first_reach(fsql.union_valid(valid))
+        prep.ibis_counts = fsql.users_per_step(valid)
+    try:
+        yield prep
+    finally:
+        prep.close()
 
 
 def user_levels(
@@ -189,15 +233,15 @@ def user_levels(
     >>> user_levels(log, ["a", "b", "c"], "7d").to_frame().to_dict("list")
     {'user_id': [1, 2], 'level': [2, 0]}
     """
-    prep = _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode=mode)
-    if prep.reach is None:
-        return UserLevels(prep.steps, prep.window_s, mode, prep.status, pd.DataFrame({user_id: [], "level": []}))
-    top = prep.reach.group_by("u").aggregate(level=prep.reach.k.max())
-    users = fsql.all_users(prep.events, user_id)
-    joined = users.left_join(top, users.u == top.u)
-    expr = joined.select(u=users.u, level=joined.level.fill_null(0).cast("int64"))
-    frame = expr.execute().rename(columns={"u": user_id}).sort_values(user_id, ignore_index=True)
-    return UserLevels(prep.steps, prep.window_s, mode, "ok", frame)
+    with _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode=mode) as prep:
+        if prep.empty:
+            return UserLevels(prep.steps, prep.window_s, mode, prep.status, pd.DataFrame({user_id: [], "level": []}))
+        top = prep.reach.group_by("u").aggregate(level=prep.reach.k.max())
+        users = fsql.all_users(prep.table, user_id)
+        joined = users.left_join(top, users.u == top.u)
+        expr = joined.select(u=users.u, level=joined.level.fill_null(0).cast("int64"))
+        frame = expr.execute().rename(columns={"u": user_id}).sort_values(user_id, ignore_index=True)
+        return UserLevels(prep.steps, prep.window_s, mode, "ok", frame)
 
 
 def funnel(
@@ -218,32 +262,32 @@ def funnel(
     status) when nobody did step 1, never 0.
     """
     extra = [] if by is None else ([channel] if by == "first_touch_channel" else [by])
-    prep = _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode=mode, extra=extra)
-    columns = ([by] if by else []) + ["step", "users", "conversion_from_start", "conversion_from_previous"]
-    if prep.reach is None:
-        return Funnel(prep.steps, prep.window_s, mode, by, prep.status, pd.DataFrame(columns=columns))
-    if by is None:
-        reached = prep.counts.execute().set_index("k")["users"]
-        counts = pd.DataFrame({"level": range(1, len(prep.steps) + 1)})
-        counts["n"] = [int(reached.get(k, 0)) - int(reached.get(k + 1, 0)) for k in counts["level"]]
-        table = _cumulate(counts, prep.steps)
-    else:
-        counted = fsql.levels(prep.reach)
-        values = fsql.user_breakdown(
-            prep.events, counted, by, prep.steps[0], user_id=user_id, ts=ts, event=event, channel=channel
-        )
-        joined = counted.left_join(values, counted.u == values.u)
-        counts = joined.group_by(b=joined.b, level=joined.level).aggregate(n=joined.count()).execute()
-        parts = []
-        for value, group in counts.groupby("b", dropna=False, sort=True):
-            part = _cumulate(group, prep.steps)
-            part.insert(0, by, value)
-            parts.append(part)
-        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    status = "ok" if len(table) and table["users"].iloc[0] > 0 else f"no user did the first step {prep.steps[0]!r}"
-    if by is None and table["users"].iloc[0] == 0:
-        status = f"no user did the first step {prep.steps[0]!r}"
-    return Funnel(prep.steps, prep.window_s, mode, by, status, table)
+    with _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode=mode, extra=extra) as prep:
+        columns = ([by] if by else []) + ["step", "users", "conversion_from_start", "conversion_from_previous"]
+        if prep.empty:
+            return Funnel(prep.steps, prep.window_s, mode, by, prep.status, pd.DataFrame(columns=columns))
+        if by is None:
+            reached = prep.counts()
+            counts = pd.DataFrame({"level": range(1, len(prep.steps) + 1)})
+            counts["n"] = [int(reached.get(k, 0)) - int(reached.get(k + 1, 0)) for k in counts["level"]]
+            table = _cumulate(counts, prep.steps)
+        else:
+            counted = fsql.levels(prep.reach)
+            values = fsql.user_breakdown(
+                prep.table, counted, by, prep.steps[0], user_id=user_id, ts=ts, event=event, channel=channel
+            )
+            joined = counted.left_join(values, counted.u == values.u)
+            counts = joined.group_by(b=joined.b, level=joined.level).aggregate(n=joined.count()).execute()
+            parts = []
+            for value, group in counts.groupby("b", dropna=False, sort=True):
+                part = _cumulate(group, prep.steps)
+                part.insert(0, by, value)
+                parts.append(part)
+            table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+        status = "ok" if len(table) and table["users"].iloc[0] > 0 else f"no user did the first step {prep.steps[0]!r}"
+        if by is None and table["users"].iloc[0] == 0:
+            status = f"no user did the first step {prep.steps[0]!r}"
+        return Funnel(prep.steps, prep.window_s, mode, by, status, table)
 
 
 def _cumulate(counts: pd.DataFrame, steps: tuple[str, ...]) -> pd.DataFrame:
@@ -275,30 +319,30 @@ def time_to_convert(
     event: str = "event",
 ) -> TimeToConvert:
     """Median and 90th percentile (linear interpolation) of seconds from chain start to each step."""
-    prep = _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode="any_start")
-    columns = ["step", "users", "median_seconds", "p90_seconds"]
-    if prep.reach is None:
-        return TimeToConvert(prep.steps, prep.window_s, prep.status, pd.DataFrame(columns=columns))
-    reach = prep.reach.filter(prep.reach.k >= 2)
-    seconds = (reach.t - reach.s).cast("float64")
-    expr = reach.group_by("k").aggregate(
-        users=reach.count(), median_seconds=seconds.quantile(0.5), p90_seconds=seconds.quantile(0.9)
-    )
-    stats = expr.execute().set_index("k")
-    rows = []
-    for k in range(2, len(prep.steps) + 1):
-        got = k in stats.index
-        rows.append(
-            {
-                "step": prep.steps[k - 1],
-                "users": int(stats.loc[k, "users"]) if got else 0,
-                "median_seconds": float(stats.loc[k, "median_seconds"]) if got else np.nan,
-                "p90_seconds": float(stats.loc[k, "p90_seconds"]) if got else np.nan,
-            }
+    with _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode="any_start") as prep:
+        columns = ["step", "users", "median_seconds", "p90_seconds"]
+        if prep.empty:
+            return TimeToConvert(prep.steps, prep.window_s, prep.status, pd.DataFrame(columns=columns))
+        reach = prep.reach.filter(prep.reach.k >= 2)
+        seconds = (reach.t - reach.s).cast("float64")
+        expr = reach.group_by("k").aggregate(
+            users=reach.count(), median_seconds=seconds.quantile(0.5), p90_seconds=seconds.quantile(0.9)
         )
-    table = pd.DataFrame(rows, columns=columns)
-    status = "ok" if len(table) and table["users"].sum() > 0 else "no user reached step 2"
-    return TimeToConvert(prep.steps, prep.window_s, status, table)
+        stats = expr.execute().set_index("k")
+        rows = []
+        for k in range(2, len(prep.steps) + 1):
+            got = k in stats.index
+            rows.append(
+                {
+                    "step": prep.steps[k - 1],
+                    "users": int(stats.loc[k, "users"]) if got else 0,
+                    "median_seconds": float(stats.loc[k, "median_seconds"]) if got else np.nan,
+                    "p90_seconds": float(stats.loc[k, "p90_seconds"]) if got else np.nan,
+                }
+            )
+        table = pd.DataFrame(rows, columns=columns)
+        status = "ok" if len(table) and table["users"].sum() > 0 else "no user reached step 2"
+        return TimeToConvert(prep.steps, prep.window_s, status, table)
 
 
 def trend(
@@ -311,21 +355,21 @@ def trend(
     event: str = "event",
 ) -> FunnelTrend:
     """Funnel per entry week (UTC Monday of the counted chain's start)."""
-    prep = _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode="any_start")
-    columns = ["period", "step", "users", "conversion_from_start"]
-    if prep.reach is None:
-        return FunnelTrend(prep.steps, prep.window_s, prep.status, pd.DataFrame(columns=columns))
-    counted = fsql.levels(prep.reach)
-    counted = counted.mutate(w=fsql.week_index(counted.s))
-    counts = counted.group_by("w", "level").aggregate(n=counted.count()).execute()
-    parts = []
-    for week, group in counts.groupby("w", sort=True):
-        part = _cumulate(group, prep.steps)[["step", "users", "conversion_from_start"]]
-        monday = dt.date(1970, 1, 5) + dt.timedelta(weeks=int(week) - 1)
-        part.insert(0, "period", pd.Timestamp(monday))
-        parts.append(part)
-    table = pd.concat(parts, ignore_index=True)
-    return FunnelTrend(prep.steps, prep.window_s, "ok", table)
+    with _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode="any_start") as prep:
+        columns = ["period", "step", "users", "conversion_from_start"]
+        if prep.empty:
+            return FunnelTrend(prep.steps, prep.window_s, prep.status, pd.DataFrame(columns=columns))
+        counted = fsql.levels(prep.reach)
+        counted = counted.mutate(w=fsql.week_index(counted.s))
+        counts = counted.group_by("w", "level").aggregate(n=counted.count()).execute()
+        parts = []
+        for week, group in counts.groupby("w", sort=True):
+            part = _cumulate(group, prep.steps)[["step", "users", "conversion_from_start"]]
+            monday = dt.date(1970, 1, 5) + dt.timedelta(weeks=int(week) - 1)
+            part.insert(0, "period", pd.Timestamp(monday))
+            parts.append(part)
+        table = pd.concat(parts, ignore_index=True)
+        return FunnelTrend(prep.steps, prep.window_s, "ok", table)
 
 
 def dropoff(
@@ -345,41 +389,41 @@ def dropoff(
     """
     if top < 1:
         raise input_error("parameter 'top'", f"is {top}", "a positive integer")
-    prep = _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode="any_start")
-    columns = ["step", "users_stopped", "next_event", "users", "share"]
-    if prep.reach is None or len(prep.steps) < 2:
-        status = prep.status if prep.reach is None else "a single step has no drop-off"
-        return Dropoff(prep.steps, prep.window_s, status, pd.DataFrame(columns=columns))
-    counted = fsql.levels(prep.reach)
-    stopped = counted.filter(counted.level < len(prep.steps))
-    ev = prep.events
-    later = ev.select(nu=ev[user_id], nt=fsql.seconds(ev, ts), ne=ev[event])
-    probe = stopped.select(pu=stopped.u, t1=stopped.t + 1)
-    if fsql.needs_presort(ev):
-        probe, later = probe.order_by("t1"), later.order_by("nt")
-    # the first later second by a forward ASOF join (smallest nt >= t + 1), then the events in it
-    nearest = probe.asof_join(later.select("nu", "nt"), on=probe.t1 <= later.nt, predicates=probe.pu == later.nu)
-    nearest = nearest.filter(nearest.nt.notnull()).select(xu=nearest.pu, xt=nearest.nt)
-    hits = nearest.join(later, (nearest.xu == later.nu) & (nearest.xt == later.nt))
-    nxt = hits.group_by(u=hits.xu).aggregate(next_event=hits.ne.min())
-    full = stopped.left_join(nxt, stopped.u == nxt.u)
-    full = full.select(level=full.level, next_event=full.next_event.fill_null("(none)"))
-    counts = full.group_by("level", "next_event").aggregate(users=full.count()).execute()
-    rows = []
-    for level, group in counts.groupby("level", sort=True):
-        total = int(group["users"].sum())
-        best = group.sort_values(["users", "next_event"], ascending=[False, True]).head(top)
-        for _, row in best.iterrows():
-            rows.append(
-                {
-                    "step": prep.steps[int(level) - 1],
-                    "users_stopped": total,
-                    "next_event": row["next_event"],
-                    "users": int(row["users"]),
-                    "share": row["users"] / total,
-                }
-            )
-    return Dropoff(prep.steps, prep.window_s, "ok", pd.DataFrame(rows, columns=columns))
+    with _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode="any_start") as prep:
+        columns = ["step", "users_stopped", "next_event", "users", "share"]
+        if prep.empty or len(prep.steps) < 2:
+            status = prep.status if prep.empty else "a single step has no drop-off"
+            return Dropoff(prep.steps, prep.window_s, status, pd.DataFrame(columns=columns))
+        counted = fsql.levels(prep.reach)
+        stopped = counted.filter(counted.level < len(prep.steps))
+        ev = prep.table
+        later = ev.select(nu=ev[user_id], nt=fsql.seconds(ev, ts), ne=ev[event])
+        probe = stopped.select(pu=stopped.u, t1=stopped.t + 1)
+        if fsql.needs_presort(ev):
+            probe, later = probe.order_by("t1"), later.order_by("nt")
+        # the first later second by a forward ASOF join (smallest nt >= t + 1), then the events in it
+        nearest = probe.asof_join(later.select("nu", "nt"), on=probe.t1 <= later.nt, predicates=probe.pu == later.nu)
+        nearest = nearest.filter(nearest.nt.notnull()).select(xu=nearest.pu, xt=nearest.nt)
+        hits = nearest.join(later, (nearest.xu == later.nu) & (nearest.xt == later.nt))
+        nxt = hits.group_by(u=hits.xu).aggregate(next_event=hits.ne.min())
+        full = stopped.left_join(nxt, stopped.u == nxt.u)
+        full = full.select(level=full.level, next_event=full.next_event.fill_null("(none)"))
+        counts = full.group_by("level", "next_event").aggregate(users=full.count()).execute()
+        rows = []
+        for level, group in counts.groupby("level", sort=True):
+            total = int(group["users"].sum())
+            best = group.sort_values(["users", "next_event"], ascending=[False, True]).head(top)
+            for _, row in best.iterrows():
+                rows.append(
+                    {
+                        "step": prep.steps[int(level) - 1],
+                        "users_stopped": total,
+                        "next_event": row["next_event"],
+                        "users": int(row["users"]),
+                        "share": row["users"] / total,
+                    }
+                )
+        return Dropoff(prep.steps, prep.window_s, "ok", pd.DataFrame(rows, columns=columns))
 
 
 def summary_sentences(current: Funnel, previous: Funnel | None = None) -> list[str]:

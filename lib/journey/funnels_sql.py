@@ -97,6 +97,13 @@ def union_valid(valid: Sequence[ibis.Table]) -> ibis.Table:
     return ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
 
 
+def duckdb_counts_sql(steps: Sequence[str]) -> str:
+    """Users per step from the chain's CTEs (distinct users per ``v<k>``, no union to regroup)."""
+    return " UNION ALL ".join(
+        f"SELECT {k} AS k, count(DISTINCT u) AS users FROM v{k}" for k in range(1, len(steps) + 1)
+    )
+
+
 def duckdb_chain_sql(
     events: ibis.Table,
     steps: Sequence[str],
@@ -114,22 +121,24 @@ def duckdb_chain_sql(
     inner ``ASOF JOIN`` s, about 3x faster on the same plan.
     """
     source = ibis.to_sql(events, dialect="duckdb")
-    codes = step_codes(steps)
-    case = " ".join(f"WHEN {_literal(name)} THEN {c}" for name, c in codes.items())
-    # Written out rather than rendered by ibis: integer division on epoch_us and a CASE filter
-    # scan 19M rows in about a third of the time of ibis' FLOOR(x / 1e6) + IN-list rendering.
-    parts = [
-        f"ev AS (SELECT * FROM (SELECT {_ident(user_id)} AS u, epoch_us({_ident(ts)}) // 1000000 AS t, "
-        f"CASE {_ident(event)} {case} END AS e FROM ({source}) AS src) AS coded WHERE e IS NOT NULL)"
-    ]
-    first = codes[steps[0]]
+    # Written out rather than rendered by ibis: one filtered scan per step (DuckDB pushes the
+    # event filter into the scan, and nothing is materialised but the chain itself), seconds by
+    # integer division of epoch_us; about 3x faster and lighter than the ibis rendering.
+    parts = [f"src AS NOT MATERIALIZED ({source})"]
+
+    def scan(step: str) -> str:
+        return (
+            f"(SELECT {_ident(user_id)} AS u, epoch_us({_ident(ts)}) // 1000000 AS t FROM src "
+            f"WHERE {_ident(event)} = {_literal(step)})"
+        )
+
     if mode == "first_entry":
-        parts.append(f"v1 AS MATERIALIZED (SELECT u, min(t) AS t, min(t) AS s FROM ev WHERE e = {first} GROUP BY u)")
+        parts.append(f"v1 AS MATERIALIZED (SELECT u, min(t) AS t, min(t) AS s FROM {scan(steps[0])} GROUP BY u)")
     else:
-        parts.append(f"v1 AS MATERIALIZED (SELECT u, t, t AS s FROM ev WHERE e = {first})")
+        parts.append(f"v1 AS MATERIALIZED (SELECT u, t, t AS s FROM {scan(steps[0])})")
     for k in range(2, len(steps) + 1):
         parts.append(
-            f"v{k} AS MATERIALIZED (SELECT a.u, a.t, b.s FROM (SELECT u, t FROM ev WHERE e = {codes[steps[k - 1]]}) a "
+            f"v{k} AS MATERIALIZED (SELECT a.u, a.t, b.s FROM {scan(steps[k - 1])} a "
             f"ASOF JOIN v{k - 1} b ON a.u = b.u AND a.t >= b.t WHERE a.t <= b.s + {int(window_s)})"
         )
     union = " UNION ALL ".join(f"SELECT u, t, s, {k} AS k FROM v{k}" for k in range(1, len(steps) + 1))
