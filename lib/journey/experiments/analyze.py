@@ -269,10 +269,11 @@ def _plan(metrics: Sequence, cols: Mapping) -> tuple[tuple[str, ...], set, tuple
 
 
 def _validate(checks: pd.DataFrame, metrics: Sequence, cols: Mapping, variant: str) -> None:
+    n = checks["n"].to_numpy()  # numpy, not Series arithmetic: this runs on every readout
     for m in metrics:
         num, den, covs = cols[m.label]
         for c in (num, *((den and [den]) or []), *covs):
-            missing = checks["n"] - checks[f"{c}:count"]
+            missing = n - checks[f"{c}:count"].to_numpy()
             if missing.sum() > 0:
                 role = "covariate" if c in covs else "metric"
                 raise input_error(
@@ -280,7 +281,7 @@ def _validate(checks: pd.DataFrame, metrics: Sequence, cols: Mapping, variant: s
                     f"has {int(missing.sum())} missing (NULL/NaN) values",
                     "no missing values (fill covariates, e.g. 0 for no pre-period activity)",
                 )
-        if isinstance(m, Proportion) and checks[f"{num}:nonbinary"].sum() > 0:
+        if isinstance(m, Proportion) and checks[f"{num}:nonbinary"].to_numpy().sum() > 0:
             raise input_error(f"metric {m.label!r}", "has values other than 0 and 1", "0/1 or boolean values")
         if den and checks[f"{den}:min"].min() < 0:
             raise input_error(

@@ -86,8 +86,8 @@ def two_sided_pvalue(statistic: float, df: float = math.inf) -> float:
     """``2·sf(|t|)`` (never ``1 - cdf``, which underflows to 0 for large statistics)."""
     if not math.isfinite(statistic):
         return NAN
-    dist = stats.norm if math.isinf(df) else stats.t(df)
-    return float(min(1.0, 2.0 * dist.sf(abs(statistic))))
+    sf = stats.norm.sf(abs(statistic)) if math.isinf(df) else stats.t.sf(abs(statistic), df)  # no frozen dist
+    return float(min(1.0, 2.0 * sf))
 
 
 def _quantile(alpha: float, df: float) -> float:

@@ -170,13 +170,14 @@ def reduce_moments(
         key = tuple(str(r[k]) if k == variant else r[k] for k in keys)
         groups.append(key)
         out[key] = Moments(n, tuple(columns), mean, cov)
-    checks = pd.DataFrame({"group": groups, "n": [int(r["n"]) for r in rows]})
+    data: dict[str, object] = {"group": groups, "n": np.array([int(r["n"]) for r in rows], dtype=np.int64)}
     for c, i in index.items():
-        checks[f"{c}:count"] = np.array([int(r[f"k{i}"]) for r in rows], dtype=np.int64)
+        data[f"{c}:count"] = np.array([int(r[f"k{i}"]) for r in rows], dtype=np.int64)
     for c in minimum:
-        checks[f"{c}:min"] = np.array([_num_or_nan(r[f"lo{index[c]}"]) for r in rows], dtype=float)
+        data[f"{c}:min"] = np.array([_num_or_nan(r[f"lo{index[c]}"]) for r in rows], dtype=float)
     for i in binary_idx:
-        checks[f"{columns[i]}:nonbinary"] = np.array([float(r[f"nb{i}"]) for r in rows], dtype=float)
+        data[f"{columns[i]}:nonbinary"] = np.array([float(r[f"nb{i}"]) for r in rows], dtype=float)
+    checks = pd.DataFrame(data)  # one constructor call: column-by-column inserts cost ms
     return checks, out
 
 
