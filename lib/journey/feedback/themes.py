@@ -4,9 +4,10 @@ Pipeline for ``n >= min_texts`` (default 200) texts, ``method="bertopic"``:
 
 1. PII is masked and the ``[EMAIL]``-style placeholders are removed from what the vectoriser sees.
 2. Embeddings come from the packaged all-MiniLM-L6-v2 (:mod:`journey.feedback.embeddings`, cached).
-3. UMAP with ``random_state=seed`` reduces them to 5 dimensions. Its nearest neighbours are computed
-   exactly by scikit-learn beforehand (``precomputed_knn``): the same graph UMAP would build, without
-   its slow Python distance loop for n < 4096 or pynndescent's minute of JIT compilation.
+3. UMAP with ``random_state=seed`` (PCA initialisation) reduces them to 5 dimensions, fitted on
+   distinct texts only. Its nearest neighbours are computed exactly by scikit-learn beforehand
+   (``precomputed_knn``): the same graph UMAP would build, without its slow Python distance loop
+   for n < 4096 or pynndescent's minute of JIT compilation.
 4. HDBSCAN with ``min_cluster_size = max(10, n / 100)`` finds dense clusters (1% of the texts).
 5. Clusters that say the same thing in different words (centroid cosine distance below
    ``merge_distance``, or down to ``n_themes``) are merged by average-linkage clustering of their
@@ -39,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journey.feedback.embeddings import embed, load_model, model_path, set_offline
+from journey.feedback.embeddings import embed, model_path, set_offline
 from journey.feedback.pii import mask_pii_series
 from journey.results import ResultMixin
 from journey.validation import input_error
@@ -136,7 +137,7 @@ class ThemeResult(ResultMixin):
             set_offline()
             from bertopic import BERTopic
 
-            model = BERTopic.load(str(folder / "bertopic"), embedding_model=load_model())
+            model = BERTopic.load(str(folder / "bertopic"), embedding_model=_cached_embedder(None))
         document_themes = pd.read_parquet(folder / "document_themes.parquet")["theme_id"]
         return cls(
             themes=pd.read_parquet(folder / "themes.parquet"),
@@ -144,6 +145,21 @@ class ThemeResult(ResultMixin):
             model=model,
             **meta,
         )
+
+
+def _cached_embedder(cache_dir: str | Path | None) -> Any:
+    """A BERTopic embedding backend that goes through the disk cache.
+
+    KeyBERTInspired and seed themes embed words and representative texts; through the cache a
+    rerun embeds none of them again and, when every vector is cached, never loads torch at all.
+    """
+    from bertopic.backend import BaseEmbedder
+
+    class CachedEmbedder(BaseEmbedder):
+        def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
+            return embed(list(documents), cache_dir=cache_dir)
+
+    return CachedEmbedder()
 
 
 class _KnnUMAP:
@@ -154,20 +170,37 @@ class _KnnUMAP:
         self.umap: Any = None
 
     def fit_transform(self, X: np.ndarray, y: Any = None) -> np.ndarray:
+        """Fit on the distinct rows (repeated texts share one point) and map back to every row.
+
+        HDBSCAN still sees every repeat, so density is kept; UMAP does less work, and exact ties
+        between identical rows cannot make the neighbour graph depend on float noise. The search
+        runs on one BLAS thread in bounded chunks: the same numbers in any process, no 1 GB block.
+        """
         import warnings
 
+        from sklearn import config_context
         from sklearn.neighbors import NearestNeighbors
+        from threadpoolctl import threadpool_limits
         from umap import UMAP
 
-        k = min(self.n_neighbors, len(X) - 1)
-        distances, indices = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(X).kneighbors(X)
+        _, first, inverse = np.unique(X, axis=0, return_index=True, return_inverse=True)
+        order = np.argsort(first)  # distinct rows in order of first occurrence
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        unique, inverse = X[first[order]], rank[np.ravel(inverse)]
+        labels = None if y is None else np.asarray(y)[first[order]]  # repeats share their seed label
+        k = max(2, min(self.n_neighbors, len(unique) - 1))
+        with threadpool_limits(1), config_context(working_memory=128):
+            nn = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(unique)
+            distances, indices = nn.kneighbors(unique)
         self.umap = UMAP(
             n_neighbors=k, n_components=self.n_components, min_dist=0.0, metric="cosine", random_state=self.seed,
-            n_epochs=200, precomputed_knn=(indices, distances, None), low_memory=True,
+            n_epochs=200, init="pca", precomputed_knn=(indices, distances, None), low_memory=True,
         )  # fmt: skip
         with warnings.catch_warnings():  # "n_jobs overridden by random_state": single thread is the point
             warnings.simplefilter("ignore", UserWarning)
-            return self.umap.fit_transform(X, y=y)
+            coords = self.umap.fit_transform(unique, y=labels)
+        return coords[inverse]
 
     def fit(self, X: np.ndarray, y: Any = None) -> _KnnUMAP:
         self.fit_transform(X, y)
@@ -303,7 +336,7 @@ def _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir):
     # Words frequent in every theme (channel framing such as "@shop", "order", "ticket") are damped.
     ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
     model = BERTopic(
-        embedding_model=load_model(),
+        embedding_model=_cached_embedder(cache_dir),
         umap_model=_KnnUMAP(seed),
         hdbscan_model=HDBSCAN(min_cluster_size=min_cluster, min_samples=params["min_samples"], prediction_data=True),
         vectorizer_model=vectorizer,
