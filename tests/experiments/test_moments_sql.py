@@ -57,6 +57,20 @@ def test_sql_and_ibis_paths_match_numpy_per_variant():
         assert (checks["y:count"] == checks["n"]).all()
 
 
+def test_decimal_columns_are_summed_as_double_on_both_paths():
+    df = _frame(300, seed=2)
+    con = ibis.duckdb.connect()
+    con.con.from_df(df).create("raw")
+    con.raw_sql("CREATE TABLE units AS SELECT v, CAST(y AS DECIMAL(18, 3)) AS y, x FROM raw")
+    table = con.table("units")
+    exact = con.table("units").execute()
+    for t in (table, ibis.memtable(exact)):
+        _, moments = reduce_moments(t, "v", ["y", "x"])
+        for arm in ("a", "b", "c"):
+            sub = exact[exact.v == arm][["y", "x"]].astype(float).to_numpy()
+            np.testing.assert_allclose(moments[(arm,)].cov, np.cov(sub, rowvar=False), rtol=1e-10)
+
+
 def test_nonbinary_and_null_counts_agree_between_paths():
     df = _frame(400, seed=3)
     df["k"] = df["k"].astype(np.int64)

@@ -31,7 +31,7 @@ class Plan:
     """What to aggregate per group of ``keys``.
 
     ``columns``: the value columns (index ``i`` in the output names); ``kinds``: ``"bool"``,
-    ``"int"`` or ``"float"`` per column (decimals count as float); ``pairs``: ``(i, j)`` with
+    ``"int"``, ``"float"`` or ``"decimal"`` per column (cast to double); ``pairs``: ``(i, j)`` with
     ``i <= j`` whose ``Σ z_i z_j`` is summed (``(i, i)`` of a 0/1 column is left out: it
     equals ``Σ z_i``); ``binary``: 0/1 columns to check; ``minimum``: columns whose minimum
     is returned; ``clip``: ``(low, high)`` applied first; ``shift``: ``c_i`` subtracted
@@ -65,14 +65,16 @@ class Plan:
 
 
 def kind_of(table: ibis.Table, column: str) -> str:
-    """``bool``, ``int`` or ``float``; other types are an input error."""
+    """``bool``, ``int``, ``float`` or ``decimal`` (summed as double); other types are an input error."""
     dtype = table[column].type()
     if dtype.is_boolean():
         return "bool"
     if dtype.is_integer():
         return "int"
-    if dtype.is_numeric():
+    if dtype.is_floating():
         return "float"
+    if dtype.is_numeric():
+        return "decimal"
     raise input_error(f"column {column!r}", f"has type {dtype}", "a numeric or boolean column")
 
 
@@ -87,7 +89,7 @@ def run_ibis(table: ibis.Table, plan: Plan) -> list[tuple]:
         v = base[plan.columns[i]]
         if plan.shift[i]:
             return v - plan.shift[i]
-        return v.cast("float64") if as_float and plan.kinds[i] != "float" else v
+        return v.cast("float64") if as_float and plan.kinds[i] in ("bool", "int") else v
 
     aggs: dict[str, ibis.Value] = {"n": table.count()}
     for i, c in enumerate(plan.columns):
@@ -115,7 +117,7 @@ def _ibis_value(table: ibis.Table, plan: Plan, i: int, column: str) -> ibis.Valu
     v = table[column]
     if plan.kinds[i] == "bool":
         v = v.cast("int64")
-    elif plan.kinds[i] == "float" and not v.type().is_floating():
+    elif plan.kinds[i] == "decimal":
         v = v.cast("float64")
     if column in plan.clip:
         lo, hi = plan.clip[column]
@@ -150,7 +152,7 @@ def plan_sql(source_sql: str, plan: Plan) -> str:
     def z(i: int, as_float: bool = False) -> str:
         if plan.shift[i]:
             return f"({base[i]} - {number(plan.shift[i])})"
-        return f"CAST({base[i]} AS DOUBLE)" if as_float and plan.kinds[i] != "float" else base[i]
+        return f"CAST({base[i]} AS DOUBLE)" if as_float and plan.kinds[i] in ("bool", "int") else base[i]
 
     aggs = ["COUNT(*)"]
     aggs += [f"COUNT({r})" for r in raw]
@@ -171,11 +173,11 @@ def plan_sql(source_sql: str, plan: Plan) -> str:
 
 def _sql_value(plan: Plan, i: int, raw: str) -> str:
     kind = plan.kinds[i]
-    v = f"CAST({raw} AS INTEGER)" if kind == "bool" else raw
+    v = {"bool": f"CAST({raw} AS INTEGER)", "decimal": f"CAST({raw} AS DOUBLE)"}.get(kind, raw)
     column = plan.columns[i]
     if column in plan.clip:
         lo, hi = plan.clip[column]
-        x = f"CAST({raw} AS DOUBLE)" if kind != "bool" else f"CAST({v} AS DOUBLE)"
+        x = f"CAST({v} AS DOUBLE)"
         v = f"(CASE WHEN {raw} IS NULL THEN NULL ELSE GREATEST({number(lo)}, LEAST({number(hi)}, {x})) END)"
     return v
 
