@@ -40,6 +40,11 @@ def test_small_input_uses_documented_fallback() -> None:
     assert result.document_themes.iloc[0] == result.document_themes.iloc[2]  # parcel texts together
 
 
+def test_many_copies_of_few_texts_count_as_a_small_input() -> None:
+    result = themes(SMALL * 30, seed=0)
+    assert result.method == "tfidf_kmeans" and result.n_docs == 300
+
+
 def test_fallback_seed_themes_name_the_themes() -> None:
     result = themes(SMALL, seed=0, seed_themes={"delivery": ["parcel", "delivery"], "price": ["price", "expensive"]})
     labels = result.labels()

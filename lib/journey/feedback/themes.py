@@ -21,7 +21,7 @@ Seed themes (``{"delivery": ["delivery", "parcel", "late"], ...}`` or ``["delive
 become BERTopic's ``seed_topic_list`` and name the themes whose top words contain their keywords
 (matched as word prefixes: "price" matches "prices").
 
-Fewer texts than ``min_texts`` would make HDBSCAN/UMAP unstable, so ``method="tfidf_kmeans"`` is
+Fewer distinct texts than ``min_texts`` would make HDBSCAN/UMAP unstable, so ``method="tfidf_kmeans"`` is
 used instead: texts containing a seed keyword go to that seed theme; the rest are clustered by
 k-means on TF-IDF vectors (k = ``n_themes`` or ``round(sqrt(n / 4))`` clipped to 2..8); texts with no
 informative word are outliers (−1). Nothing is ever downloaded; see :mod:`journey.feedback.embeddings`.
@@ -309,7 +309,7 @@ def themes(
     docs = [_PLACEHOLDER.sub(" ", t) for t in masked]
     params = {"min_texts": min_texts, "n_themes": n_themes, "seed_themes": seeds,
               "merge_distance": merge_distance, "outlier_threshold": outlier_threshold}  # fmt: skip
-    if len(docs) < min_texts:
+    if len(set(docs)) < min_texts:  # distinct texts: 500 copies of 3 sentences are a small input
         assigned, words, before, names = _fallback(docs, seed, seeds, n_themes)
         method, model = "tfidf_kmeans", None
     else:
