@@ -113,7 +113,7 @@ def test_learned_model_beats_vader_on_held_out_sample_texts(tmp_path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not (SHARED / "rotten_tomatoes_corpus_full.csv.bz2").exists(), reason="shared data absent")
-def test_learned_model_on_public_reviews_is_at_least_as_accurate_as_vader(tmp_path) -> None:
+def test_learned_model_beats_vader_on_public_reviews(tmp_path) -> None:
     """Rotten Tomatoes fresh/rotten (human labels, read in place from ../shared, never copied)."""
     with bz2.open(SHARED / "rotten_tomatoes_corpus_full.csv.bz2", "rt", encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(io.StringIO(handle.read())) if r.get("category") in ("fresh", "rotten")]
@@ -126,4 +126,5 @@ def test_learned_model_on_public_reviews_is_at_least_as_accurate_as_vader(tmp_pa
     truth = np.array(["positive" if s == 5 else "negative" for s in stars[500:]])
     learned = np.mean(model.predict(texts[500:])["label"].to_numpy() == truth)
     vader = np.mean(sentiment(texts[500:])["label"].to_numpy() == truth)  # README: VADER about 0.65 here
-    assert learned >= vader - 0.02, (learned, vader)
+    # Measured 0.685 vs 0.53 (VADER's neutral answers count as misses on fresh/rotten labels).
+    assert learned > vader + 0.05, (learned, vader)
