@@ -139,7 +139,7 @@ class _Prepared:
 
     def __init__(self, table: ibis.Table, steps: tuple[str, ...], window_s: int, status: str) -> None:
         self.table, self.steps, self.window_s, self.status = table, steps, window_s, status
-        self.chain: str | None = None  # DuckDB: the hand-written chain (WITH ... va)
+        self.chain: fsql.DuckDBChain | None = None  # DuckDB: the chain as session temp tables
         self.con = None
         self.ibis_counts: ibis.Table | None = None
         self.ibis_reach: ibis.Table | None = None
@@ -150,12 +150,16 @@ class _Prepared:
     def empty(self) -> bool:
         return self.status != "ok"
 
+    def run(self, sql: str) -> list[tuple]:
+        """Raw SQL on the DuckDB connection (sqlglot, under ``con.sql``, would rewrite it)."""
+        return self.con.raw_sql(sql).fetchall()
+
     def counts(self) -> pd.Series:
         """Users with a valid step-k event, indexed by k."""
         if self.chain is not None:
-            frame = self.con.raw_sql(self.chain + fsql.duckdb_counts_sql(self.steps)).df()
-        else:
-            frame = self.ibis_counts.execute()
+            rows = self.run(self.chain.counts_sql())
+            return pd.Series({int(k): int(n) for k, n in rows}, name="users")
+        frame = self.ibis_counts.execute()
         return frame.set_index("k")["users"]
 
     @property
@@ -165,18 +169,22 @@ class _Prepared:
             if self.chain is None:
                 self._reach = self.ibis_reach
             else:
-                # raw SQL into a temp table: sqlglot (under con.sql) drops the MATERIALIZED hints,
-                # which doubles time and memory; the rest of the module composes it with ibis
-                self._temp = f"_journey_reach_{uuid.uuid4().hex}"
-                query = f"{self.chain} SELECT u, k, min(t) AS t, min(s) AS s FROM va GROUP BY u, k"
-                self.con.raw_sql(f"CREATE TEMP TABLE {self._temp} AS {query}")
+                self._temp = f"{self.chain.prefix}_reach"
+                query = f"SELECT u, k, min(t) AS t, min(s) AS s FROM ({self.chain.union_sql()}) GROUP BY u, k"
+                self.run(f"CREATE TEMP TABLE {self._temp} AS {query}")
                 self._reach = self.con.table(self._temp)
         return self._reach
 
     def close(self) -> None:
+        if self.con is None:
+            return
         if self._temp is not None:
-            self.con.raw_sql(f"DROP TABLE IF EXISTS {self._temp}")
+            self.run(f"DROP TABLE IF EXISTS {self._temp}")
             self._temp = None
+        if self.chain is not None:
+            for sql in self.chain.drop_statements():
+                self.run(sql)
+            self.chain = None
 
 
 @contextlib.contextmanager
@@ -198,17 +206,21 @@ def _prepare(
     if row_count(table) == 0:
         yield _Prepared(table, steps, window_s, NO_EVENTS)
         return
-    check_events_exist(table, steps, event, "steps")
     prep = _Prepared(table, steps, window_s, "ok")
     names = dict(user_id=user_id, ts=ts, event=event, mode=mode)
-    if fsql.can_use_duckdb_sql(table):
-        prep.con = backend_of(table)
-        prep.chain = fsql.duckdb_chain_sql(table, steps, window_s, **names)  # type: ignore[arg-type]
-    else:
-        valid = fsql.valid_steps(table, steps, window_s, **names, presort=fsql.needs_presort(table))  # type: ignore[arg-type]
-        prep.ibis_reach = fsql.first_reach(fsql.union_valid(valid))
-        prep.ibis_counts = fsql.users_per_step(valid)
     try:
+        if fsql.can_use_duckdb_sql(table):
+            # the step scan doubles as the existence check: the full distinct-event query (for
+            # the error message) runs only when a step is missing
+            prep.con = backend_of(table)
+            prefix = f"_journey_funnel_{uuid.uuid4().hex}"
+            prep.chain = fsql.DuckDBChain(table, steps, window_s, **names, prefix=prefix)  # type: ignore[arg-type]
+            prep.chain.build(prep.run, lambda: check_events_exist(table, steps, event, "steps"))
+        else:
+            check_events_exist(table, steps, event, "steps")
+            valid = fsql.valid_steps(table, steps, window_s, **names, presort=fsql.needs_presort(table))  # type: ignore[arg-type]
+            prep.ibis_reach = fsql.first_reach(fsql.union_valid(valid))
+            prep.ibis_counts = fsql.users_per_step(valid)
         yield prep
     finally:
         prep.close()
