@@ -133,13 +133,14 @@ class DuckDBChain:
         return f"{self.prefix}_v{k}"
 
     def scan_statement(self) -> str:
+        """The step events as integers. The code comes from a hash join with a tiny name -> code
+        table, which also filters: cheaper than an ``IN`` filter plus a ``CASE`` per row."""
         user_id, ts, event = self.names
-        cases = " ".join(f"WHEN {_literal(name)} THEN {c}" for name, c in self.codes.items())
-        names = ", ".join(_literal(name) for name in self.codes)
+        mapping = ", ".join(f"({_literal(name)}, CAST({c} AS SMALLINT))" for name, c in self.codes.items())
         return (
-            f"CREATE TEMP TABLE {self.base} AS SELECT {_ident(user_id)} AS u, "
-            f"epoch_us({_ident(ts)}) // 1000000 AS t, CAST(CASE {_ident(event)} {cases} END AS SMALLINT) AS e "
-            f"FROM ({self.source}) AS src WHERE {_ident(event)} IN ({names})"
+            f"CREATE TEMP TABLE {self.base} AS SELECT src.{_ident(user_id)} AS u, "
+            f"epoch_us(src.{_ident(ts)}) // 1000000 AS t, m.code AS e "
+            f"FROM ({self.source}) AS src JOIN (VALUES {mapping}) AS m(name, code) ON src.{_ident(event)} = m.name"
         )
 
     def codes_present(self, run: Callable[[str], list[tuple]]) -> set[int]:
