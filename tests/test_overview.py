@@ -28,9 +28,7 @@ def test_stage_users_match_pandas(events):
     result = overview.stage_kpis(events, WINDOW)
     for window, column in ((WINDOW, result.users), (WINDOW.previous(), result.previous_users)):
         scoped = _in(events, window)
-        expected = [
-            scoped.loc[scoped["event"].isin(evts), "user_id"].nunique() for evts in STAGE_EVENTS.values()
-        ]
+        expected = [scoped.loc[scoped["event"].isin(evts), "user_id"].nunique() for evts in STAGE_EVENTS.values()]
         assert list(column) == expected
 
 
@@ -55,7 +53,10 @@ def test_summary_names_the_biggest_drop(events):
     stages = overview.stage_kpis(events, WINDOW)
     sentences = overview.summary_sentences(overview.headline_kpis(events, WINDOW), stages)
     frame = stages.to_frame()
-    drops = {(a, b): 1 - nb / na for a, na, b, nb in zip(frame.stage, frame.users, frame.stage[1:], frame.users[1:], strict=False)}
+    drops = {
+        (a, b): 1 - nb / na
+        for a, na, b, nb in zip(frame.stage, frame.users, frame.stage[1:], frame.users[1:], strict=False)
+    }
     (a, b), _ = max(drops.items(), key=lambda kv: kv[1])
     assert f"from {a} to {b}" in sentences[-1]
     assert 3 <= len(sentences) <= 5

@@ -28,7 +28,13 @@ def test_next_runs_follow_the_cron_schedule():
 
 @pytest.mark.parametrize(
     ("text", "type_name", "expected"),
-    [("14", "int", 14), ("0.5", "float", 0.5), ("true", "bool", True), ("[a, b]", "list", ["a", "b"]), ("x", "str", "x")],
+    [
+        ("14", "int", 14),
+        ("0.5", "float", 0.5),
+        ("true", "bool", True),
+        ("[a, b]", "list", ["a", "b"]),
+        ("x", "str", "x"),
+    ],
 )
 def test_cli_values_are_coerced_to_the_declared_type(text, type_name, expected):
     assert notebook_params.coerce(text, type_name, "--param k") == expected
