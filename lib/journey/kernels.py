@@ -1,12 +1,14 @@
 """Warm kernels for the runner: start the next notebook's kernel while the current one runs.
 
-Starting an IPython kernel and importing pandas, ibis and matplotlib into it takes seconds
-on a small machine, and a papermill run pays it for every notebook. Each runner worker
-keeps one spare kernel: it is launched in a background thread (with the library's heavy
-modules imported, nothing else) while the previous notebook executes, so a notebook starts
-on a ready kernel. Every kernel runs exactly one notebook and is then shut down, so no
-state leaks from one report into the next. No library offers this for papermill/nbclient
-(``nbclient`` accepts a ready ``KernelManager`` but does not manage spares), hence this module.
+Starting an IPython kernel takes one to two seconds on a small machine, and a papermill run
+pays it for every notebook. Each runner worker keeps one spare kernel, launched in a
+background thread while the previous notebook executes, so a notebook starts on a ready
+kernel. (Also importing pandas/ibis into the spare was measured: 10% less wall time on the
+weekly playbook, but on 2 cores the preloading competes with the running notebook and the
+per-notebook overhead doubled, so spares start bare.) Every kernel runs exactly one
+notebook and is then shut down, so no state leaks from one report into the next. No library
+offers this for papermill/nbclient (``nbclient`` accepts a ready ``KernelManager`` but does not
+manage spares), hence this module.
 """
 
 from __future__ import annotations
@@ -19,32 +21,26 @@ import uuid
 
 from jupyter_client.manager import KernelManager
 
-# Imported into each spare kernel before use: only modules, no state a notebook could see.
-PRELOAD = "import journey, journey.sources, journey.plots, journey.report, pandas, ibis, matplotlib.pyplot, seaborn"
 
-
-def _launch(cwd: str, preload: bool) -> KernelManager:
+def _launch(cwd: str) -> KernelManager:
     # IPC sockets in a private temporary folder: no TCP ports, no "without encryption" warning.
     ip = os.path.join(tempfile.gettempdir(), f"journey-kernel-{uuid.uuid4().hex}")
     km = KernelManager(kernel_name="python3", transport="ipc", ip=ip)
     km.start_kernel(cwd=cwd)
-    if preload:
-        client = km.client()
-        client.start_channels()
-        try:
-            client.wait_for_ready(timeout=120)
-            client.execute(PRELOAD, silent=True, store_history=False)
-        finally:
-            client.stop_channels()
+    client = km.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+    finally:
+        client.stop_channels()
     return km
 
 
 class SpareKernel:
     """One kernel being prepared in the background; :meth:`take` returns it when ready."""
 
-    def __init__(self, cwd: str, preload: bool = True) -> None:
+    def __init__(self, cwd: str) -> None:
         self._cwd = cwd
-        self._preload = preload
         self._km: KernelManager | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -52,7 +48,7 @@ class SpareKernel:
 
     def _run(self) -> None:
         try:
-            self._km = _launch(self._cwd, self._preload)
+            self._km = _launch(self._cwd)
         except BaseException as exc:  # noqa: BLE001 - reported to the caller in take()
             self._error = exc
 
@@ -66,7 +62,7 @@ class SpareKernel:
         """The ready kernel manager (falls back to a fresh kernel if the spare failed to start)."""
         self._thread.join()
         if self._km is None or not self._km.is_alive():
-            return _launch(self._cwd, preload=False)
+            return _launch(self._cwd)
         return self._km
 
 
