@@ -22,6 +22,13 @@ from journey.validation import JourneyInputError, input_error
 _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 
 
+def check_cron(value: str) -> str:
+    """Validate a cron expression (UTC) for any schedule field: playbooks and experiment specs."""
+    if not croniter.is_valid(value):
+        raise ValueError(f"schedule {value!r} is not a valid cron expression (e.g. '0 7 * * MON')")
+    return value
+
+
 class ReportSpec(BaseModel):
     """One report of a playbook: a notebook under ``notebooks/`` and its parameters."""
 
@@ -70,9 +77,7 @@ class Playbook(BaseModel):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        if not croniter.is_valid(value):
-            raise ValueError(f"schedule {value!r} is not a valid cron expression (e.g. '0 7 * * MON')")
-        return value
+        return check_cron(value)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Playbook:

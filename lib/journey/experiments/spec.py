@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from journey import config
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.power import sample_size
+from journey.playbooks import check_cron
 from journey.validation import input_error, quote_list
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -116,9 +116,7 @@ class ExperimentSpec(_Strict):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, v: str) -> str:
-        if not croniter.is_valid(v):
-            raise ValueError(f"{v!r} is not a valid cron expression (e.g. '0 6 * * 1' = Mondays 06:00 UTC)")
-        return v
+        return check_cron(v)
 
     @model_validator(mode="after")
     def _consistent(self) -> ExperimentSpec:
