@@ -131,3 +131,20 @@ def test_missing_playbook_is_an_input_error(tmp_path, monkeypatch):
     monkeypatch.setenv("JOURNEY_ROOT", str(build_e2e_project(tmp_path)))
     with pytest.raises(JourneyInputError, match="playbook not found"):
         load_playbook("playbooks/nope.yml")
+
+
+def test_a_notebook_can_declare_its_own_data_window(tmp_path):
+    from tests.helpers import write_notebook
+
+    root = build_e2e_project(tmp_path)
+    write_notebook(
+        root / "notebooks" / "ok.ipynb",
+        "x: int = 1  # a number\nfactor: int = 2  # shared factor\nstart_date: str = ''  # first day\n"
+        "end_date: str = '2026-11-22'  # last day\nwindow_days: int = 7  # days",
+        "from journey import report\nreport.data_window('experiment dates 2026-09-28 to 2026-11-22')",
+    )
+    result = run_journey(root, "run", "playbooks/e2e.yml", "--only", "ok")
+    assert result.returncode == 0, result.stderr
+    html = next((root / "reports" / "e2e").glob("*/ok.html")).read_text()
+    header = html.split("</header>")[0]
+    assert "experiment dates 2026-09-28 to 2026-11-22" in header

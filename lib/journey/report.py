@@ -32,3 +32,36 @@ def quotes(texts: Sequence[str], title: str = "What customers said") -> HTMLBloc
     """Representative customer quotes, escaped (mask PII before calling)."""
     items = "".join(f"<blockquote>{html.escape(t)}</blockquote>" for t in texts)
     return HTMLBlock(f'<section class="quotes"><h3>{html.escape(title)}</h3>{items}</section>')
+
+
+class DataWindow:
+    """States the data a report really used when it differs from the playbook's window.
+
+    The runner reads ``metadata["journey"]["data_window"]`` from the executed notebook and puts
+    it in the report header (an experiment readout covers its own dates, not the weekly window).
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        markup = f'<p class="journey-data-window">Data window: {html.escape(self.text)}</p>'
+        return {"text/html": markup, "text/plain": f"Data window: {self.text}"}, {"journey": {"data_window": self.text}}
+
+
+def data_window(text: str) -> DataWindow:
+    """Declare the report's data window (shown under the summary and in the header)."""
+    return DataWindow(text)
+
+
+def declared_window(cells: list) -> str | None:
+    """The last data window a notebook declared in its outputs, if any."""
+    found = None
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            text = output.get("metadata", {}).get("journey", {}).get("data_window")
+            if text:
+                found = str(text)
+    return found

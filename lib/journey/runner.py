@@ -136,6 +136,7 @@ def execute_report(job: ReportJob) -> ReportOutcome:
 
     from journey.kernels import shutdown
     from journey.render import ReportMeta, render_notebook
+    from journey.report import declared_window
 
     work = Path(job.work_dir)
     out_ipynb = work / f"{job.name}.ipynb"
@@ -173,7 +174,7 @@ def execute_report(job: ReportJob) -> ReportOutcome:
         title=job.title,
         status=status,
         run_time=f"{started:%Y-%m-%d %H:%M UTC}, executed in {seconds_so_far:.1f} s",
-        window=job.window,
+        window=declared_window(node.cells) or job.window,
         parameters=job.parameters,
         error=error,
     )
