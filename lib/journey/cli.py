@@ -23,8 +23,10 @@ from journey.validation import JourneyInputError
 app = typer.Typer(help="Journey Lab: customer-journey reports, experiments and feedback.", no_args_is_help=True)
 data_app = typer.Typer(help="Sample data and data contracts.", no_args_is_help=True)
 playbook_app = typer.Typer(help="Inspect playbooks.", no_args_is_help=True)
+schedule_app = typer.Typer(help="Run playbooks on their cron schedules.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(playbook_app, name="playbook")
+app.add_typer(schedule_app, name="schedule")
 
 err = Console(stderr=True)
 out = Console()
@@ -186,6 +188,42 @@ def playbook_check(playbook: Annotated[Path, typer.Argument(help="playbook YAML"
     book = load_playbook(playbook)
     planned = plan(book, None, {}, str(playbook))
     out.print(f"{playbook}: valid, {len(planned)} reports")
+
+
+@schedule_app.command("due")
+@input_errors_exit_2
+def schedule_due(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only list what is due")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="parallel notebooks")] = None,
+) -> None:
+    """Run every playbook whose cron tick has passed since its last run (idempotent; call it from cron)."""
+    from journey.playbooks import discover, load_playbook
+    from journey.runner import run_playbook
+    from journey.schedule import due
+
+    failed = 0
+    for state in due([(path, load_playbook(path)) for path in discover()]):
+        name = state.playbook.name
+        if not state.is_due:
+            out.print(f"{name}: not due (next {state.next_tick:%Y-%m-%d %H:%M} UTC)")
+            continue
+        out.print(f"{name}: due since {state.last_tick:%Y-%m-%d %H:%M} UTC" + (" (dry run)" if dry_run else ""))
+        if not dry_run:
+            result = run_playbook(state.playbook, where=str(state.path), jobs=jobs)
+            out.print(f"{name}: {result.status} → {result.run_dir}")
+            failed += result.status != "ok"
+    if failed:
+        raise typer.Exit(1)
+
+
+@schedule_app.command("crontab")
+def schedule_crontab(
+    every: Annotated[int, typer.Option(min=1, max=59, help="minutes between checks")] = 5,
+) -> None:
+    """Print the system crontab line that runs `journey schedule due` every few minutes."""
+    from journey.schedule import crontab_line
+
+    sys.stdout.write(crontab_line(str(Path(sys.argv[0]).resolve()), config.project_root(), every) + "\n")
 
 
 def _mount_subapps() -> None:
