@@ -7,7 +7,8 @@ Pipeline for ``n >= min_texts`` (default 200) texts, ``method="bertopic"``:
 3. UMAP with ``random_state=seed`` (PCA initialisation) reduces them to 5 dimensions, fitted on
    distinct texts only. Its nearest neighbours are computed exactly by scikit-learn beforehand
    (``precomputed_knn``): the same graph UMAP would build, without its slow Python distance loop
-   for n < 4096 or pynndescent's minute of JIT compilation.
+   for n < 4096 or pynndescent's minute of JIT compilation. UMAP's own numba code is cached on disk
+   (:mod:`journey.feedback.jitcache`), so only the first run on a machine compiles it.
 4. HDBSCAN with ``min_cluster_size = max(10, n / 100)`` finds dense clusters (1% of the texts).
 5. Clusters that say the same thing in different words (centroid cosine distance below
    ``merge_distance``, or down to ``n_themes``) are merged by average-linkage clustering of their
@@ -41,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from journey.feedback.embeddings import embed, model_path, set_offline
+from journey.feedback.jitcache import enable_umap_cache
 from journey.feedback.pii import mask_pii_series
 from journey.results import ResultMixin
 from journey.validation import input_error
@@ -165,8 +167,11 @@ def _cached_embedder(cache_dir: str | Path | None) -> Any:
 class _KnnUMAP:
     """UMAP fed an exact k-nearest-neighbour graph (see the module docstring, step 3)."""
 
-    def __init__(self, seed: int, n_neighbors: int = 15, n_components: int = 5) -> None:
+    def __init__(
+        self, seed: int, n_neighbors: int = 15, n_components: int = 5, cache_dir: str | Path | None = None
+    ) -> None:
         self.seed, self.n_neighbors, self.n_components = seed, n_neighbors, n_components
+        self.cache_dir = cache_dir
         self.umap: Any = None
 
     def fit_transform(self, X: np.ndarray, y: Any = None) -> np.ndarray:
@@ -183,6 +188,7 @@ class _KnnUMAP:
         from threadpoolctl import threadpool_limits
         from umap import UMAP
 
+        enable_umap_cache(self.cache_dir)  # compiled once per machine, not once per process
         _, first, inverse = np.unique(X, axis=0, return_index=True, return_inverse=True)
         order = np.argsort(first)  # distinct rows in order of first occurrence
         rank = np.empty_like(order)
@@ -337,7 +343,7 @@ def _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir):
     ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
     model = BERTopic(
         embedding_model=_cached_embedder(cache_dir),
-        umap_model=_KnnUMAP(seed),
+        umap_model=_KnnUMAP(seed, cache_dir=cache_dir),
         hdbscan_model=HDBSCAN(min_cluster_size=min_cluster, min_samples=params["min_samples"], prediction_data=True),
         vectorizer_model=vectorizer,
         ctfidf_model=ctfidf,
