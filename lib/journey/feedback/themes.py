@@ -43,6 +43,7 @@ import pandas as pd
 
 from journey.feedback.embeddings import embed, model_path, set_offline
 from journey.feedback.jitcache import enable_umap_cache
+from journey.feedback.lightimport import import_bertopic
 from journey.feedback.pii import mask_pii_series
 from journey.results import ResultMixin
 from journey.validation import input_error
@@ -137,6 +138,7 @@ class ThemeResult(ResultMixin):
         model = None
         if (folder / "bertopic").exists():
             set_offline()
+            import_bertopic()  # without torch/transformers; the embedder below is the cache
             from bertopic import BERTopic
 
             model = BERTopic.load(str(folder / "bertopic"), embedding_model=_cached_embedder(None))
@@ -155,6 +157,7 @@ def _cached_embedder(cache_dir: str | Path | None) -> Any:
     KeyBERTInspired and seed themes embed words and representative texts; through the cache a
     rerun embeds none of them again and, when every vector is cached, never loads torch at all.
     """
+    import_bertopic()
     from bertopic.backend import BaseEmbedder
 
     class CachedEmbedder(BaseEmbedder):
@@ -328,6 +331,7 @@ def themes(
 
 def _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir):
     set_offline()
+    import_bertopic()  # without torch/transformers: a rerun with every embedding cached never needs them
     from bertopic import BERTopic
     from bertopic.representation import KeyBERTInspired
     from bertopic.vectorizers import ClassTfidfTransformer
