@@ -98,7 +98,8 @@ def _purity(assigned: pd.Series, truth: pd.Series) -> float:
 
 
 @pytest.mark.slow
-def test_bertopic_offline_deterministic_pure_and_round_trips(tmp_path, no_network) -> None:
+def test_bertopic_offline_deterministic_pure_and_round_trips(tmp_path, no_network, monkeypatch) -> None:
+    monkeypatch.setenv("JOURNEY_THEMES_MEMO", "0")  # two real fits: determinism, not memoisation
     data = make_feedback(600, seed=4)
     frame, labels = data["feedback"], data["feedback_labels"]
     planted = ~labels["theme"].isin(["payload", "non_answer"])
@@ -118,6 +119,15 @@ def test_bertopic_offline_deterministic_pure_and_round_trips(tmp_path, no_networ
     again = feedback.themes(texts, seed=0, cache_dir=tmp_path / "cache")
     assert again.document_themes.equals(result.document_themes)
     assert again.to_frame().equals(frame_out)
+
+    monkeypatch.delenv("JOURNEY_THEMES_MEMO")  # the first call stores the fit, the second loads it
+    stored = feedback.themes(texts.set_axis(texts.index + 1), seed=0, cache_dir=tmp_path / "cache")
+    memoised = feedback.themes(texts.set_axis(texts.index + 1), seed=0, cache_dir=tmp_path / "cache")
+    assert len(list((tmp_path / "cache" / "themes").glob("*.pkl"))) == 1
+    assert memoised.to_frame().equals(frame_out) and stored.to_frame().equals(frame_out)
+    assert memoised.document_themes.index.equals(texts.index + 1)  # aligned with this call's texts
+    np.testing.assert_array_equal(memoised.document_themes.to_numpy(), result.document_themes.to_numpy())
+    assert memoised.model.get_topic_info().equals(result.model.get_topic_info())
 
     saved = result.save(tmp_path / "model")
     config = (saved / "bertopic" / "config.json").read_text()

