@@ -30,6 +30,7 @@ MASKED = [
     # IBANs, spaced and compact
     ("refund to DE89 3704 0044 0532 0130 00 please", "refund to [IBAN] please"),
     ("GB82WEST12345698765432", "[IBAN]"),
+    ("iban de89 3704 0044 0532 0130 00 thanks", "iban [IBAN] thanks"),  # lowercase, as typed
     # IP addresses
     ("blocked from 192.168.10.254", "blocked from [IP]"),
     ("ipv6 2001:db8::8a2e:370:7334 fails", "ipv6 [IP] fails"),
@@ -56,6 +57,7 @@ UNTOUCHED = [
     "0000 0000 0000 0000",  # all zeros passes Luhn but is no card
     "rated it 10/10, 5 stars",  # ratings
     "DE12 is my favourite code",  # IBAN-like prefix, no valid checksum
+    "ab12 make sure that gets here",  # IBAN shape in lowercase words, not an account number
     "",
 ]
 

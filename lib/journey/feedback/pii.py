@@ -31,7 +31,7 @@ PII_TYPES = ("url", "email", "iban", "card", "ip", "phone", "address")
 
 _URL = re.compile(r"""(?i)\b(?:https?://|www\.)[^\s<>"']+""")
 _EMAIL = re.compile(r"(?i)(?<![\w.+-])[a-z0-9._%+-]+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}\b")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+_IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?\b")  # mod-97 checked
 _CARD = re.compile(r"(?<![\w.,/-])\d(?:[ -]?\d){12,18}(?![\w]|[.,/-]\d)")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w]|\.\d)")
@@ -85,6 +85,10 @@ def _card_ok(text: str) -> bool:
 def _iban_ok(text: str) -> bool:
     compact = text.replace(" ", "")
     if not 15 <= len(compact) <= 34:
+        return False
+    # Real account parts are mostly digits; this keeps lowercase words ("ab12 make sure that") out.
+    bban = compact[4:]
+    if sum(ch.isdigit() for ch in bban) < 0.6 * len(bban):
         return False
     rearranged = compact[4:] + compact[:4]
     number = "".join(str(int(ch, 36)) for ch in rearranged)
