@@ -61,3 +61,16 @@ def test_ci_columns_merge_into_one_bracketed_column():
 
 def test_to_dicts_matches_to_frame():
     assert _demo().to_dicts()[1]["n_obs"] == 345
+
+
+def test_table_results_return_a_copy_of_their_table():
+    from journey.results import TableResult
+
+    @dataclass(frozen=True, slots=True)
+    class _Rows(TableResult):
+        table: pd.DataFrame
+
+    rows = _Rows(pd.DataFrame({"users": [3]}))
+    frame = rows.to_frame()
+    frame.loc[0, "users"] = 99
+    assert rows.table.loc[0, "users"] == 3

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from journey.event_input import check_events_exist, check_steps, prepare_events, row_count
-from journey.results import ResultMixin, display_frame
+from journey.results import TableResult, display_frame
 from journey.sources import DataLike
 from journey.validation import check_option, input_error
 
@@ -40,7 +40,7 @@ MODELS = ("first", "last", "linear", "linear_unique", "position", "time_decay", 
 
 
 @dataclass(frozen=True, slots=True)
-class Attribution(ResultMixin):
+class Attribution(TableResult):
     """Credited ``conversions`` and ``revenue`` per ``channel`` and ``model`` (long format), with
     ``share`` of the model's conversions. Records the touch/conversion events, the time-decay
     ``half_life_days``, ``users`` with a touch, ``converters`` among them and a ``status``."""
@@ -53,9 +53,6 @@ class Attribution(ResultMixin):
     converters: int
     status: str
     table: pd.DataFrame
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
 
     def _shown(self) -> pd.DataFrame:
         # "conversions" here are credited counts, not a rate: keep the shared renderer from showing a percentage

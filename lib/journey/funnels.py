@@ -36,7 +36,7 @@ import pandas as pd
 
 from journey import funnels_sql as fsql
 from journey.event_input import check_events_exist, check_steps, parse_window, prepare_events, row_count
-from journey.results import ResultMixin
+from journey.results import TableResult
 from journey.sources import DataLike, backend_of
 from journey.validation import check_option, input_error
 
@@ -45,12 +45,13 @@ NO_EVENTS = "no events in the data (check the date window)"
 
 
 @dataclass(frozen=True, slots=True)
-class Funnel(ResultMixin):
+class Funnel(TableResult):
     """Users reaching each step.
 
     Attributes: ``steps`` (event names in order), ``window_seconds`` (inclusive conversion
     window), ``mode``, ``by`` (breakdown column or None), ``status`` ("ok" or why the
-    numbers are empty/NaN), ``table`` (the frame returned by :meth:`to_frame`).
+    numbers are empty/NaN), ``table`` (the frame returned by :meth:`to_frame`: [by], ``step``,
+    ``users``, ``conversion_from_start``, ``conversion_from_previous``).
     """
 
     steps: tuple[str, ...]
@@ -59,10 +60,6 @@ class Funnel(ResultMixin):
     by: str | None
     status: str
     table: pd.DataFrame
-
-    def to_frame(self) -> pd.DataFrame:
-        """Columns: [by], ``step``, ``users``, ``conversion_from_start``, ``conversion_from_previous``."""
-        return self.table.copy()
 
     def biggest_dropoff(self) -> tuple[str, str, float] | None:
         """(from step, to step, conversion) of the step pair with the lowest step-to-step conversion."""
@@ -76,7 +73,7 @@ class Funnel(ResultMixin):
 
 
 @dataclass(frozen=True, slots=True)
-class UserLevels(ResultMixin):
+class UserLevels(TableResult):
     """One row per user in the data: the user column and ``level`` (0 = never did step 1)."""
 
     steps: tuple[str, ...]
@@ -85,12 +82,9 @@ class UserLevels(ResultMixin):
     status: str
     table: pd.DataFrame
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
-
 
 @dataclass(frozen=True, slots=True)
-class TimeToConvert(ResultMixin):
+class TimeToConvert(TableResult):
     """Per step (from step 2): users reaching it and the median / 90th percentile of the seconds
     from the step-1 event that started the chain to the first time the step was reached."""
 
@@ -99,12 +93,9 @@ class TimeToConvert(ResultMixin):
     status: str
     table: pd.DataFrame
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
-
 
 @dataclass(frozen=True, slots=True)
-class FunnelTrend(ResultMixin):
+class FunnelTrend(TableResult):
     """Funnel by entry week: ``period`` (UTC Monday of the counted chain's start), ``step``,
     ``users``, ``conversion_from_start``. Recent weeks are right-censored: their users have
     had less time to finish, so read the last ``window`` of weeks with care."""
@@ -114,12 +105,9 @@ class FunnelTrend(ResultMixin):
     status: str
     table: pd.DataFrame
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
-
 
 @dataclass(frozen=True, slots=True)
-class Dropoff(ResultMixin):
+class Dropoff(TableResult):
     """For users who stopped at each step: their most common next events (any type) after the
     second they reached it. ``next_event`` is ``"(none)"`` when nothing followed."""
 
@@ -127,9 +115,6 @@ class Dropoff(ResultMixin):
     window_seconds: int
     status: str
     table: pd.DataFrame
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
 
 
 class _Prepared:

@@ -16,7 +16,7 @@ import ibis
 import pandas as pd
 
 from journey.event_input import check_events_exist, prepare_events, row_count
-from journey.results import ResultMixin
+from journey.results import TableResult
 from journey.sources import DataLike
 from journey.validation import check_option, input_error
 
@@ -25,7 +25,7 @@ SEPARATOR = " → "
 
 
 @dataclass(frozen=True, slots=True)
-class Paths(ResultMixin):
+class Paths(TableResult):
     """``path`` (events joined by " → "), ``users`` and ``share`` of users who did the anchor event."""
 
     anchor: str
@@ -34,9 +34,6 @@ class Paths(ResultMixin):
     users: int
     status: str
     table: pd.DataFrame
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
 
 
 def paths(

@@ -98,3 +98,12 @@ class ResultMixin:
         if frame.empty:
             return f"{type(self).__name__}: (empty)"
         return f"{type(self).__name__}\n{frame.to_string(index=False)}"
+
+
+class TableResult(ResultMixin):
+    """For results that carry their rows as a ``table`` field: ``to_frame()`` is a copy of it."""
+
+    __slots__ = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()  # type: ignore[attr-defined]

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from journey.event_input import check_events_exist, check_steps, prepare_events, row_count, seconds
-from journey.results import ResultMixin, display_frame
+from journey.results import TableResult, display_frame
 from journey.sources import DataLike
 from journey.validation import check_option, input_error
 from journey.window import parse_date
@@ -40,7 +40,7 @@ _MONDAY_0 = dt.date(1970, 1, 5)  # start of week index 1
 
 
 @dataclass(frozen=True, slots=True)
-class RetentionCurve(ResultMixin):
+class RetentionCurve(TableResult):
     """Average retention per period offset: ``period`` (k), ``cohorts`` and ``n_obs`` (users in
     cohorts that observed period k), ``users`` returned, ``rate`` with a Wilson CI at ``alpha``."""
 
@@ -49,12 +49,9 @@ class RetentionCurve(ResultMixin):
     rolling: bool
     table: pd.DataFrame
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
-
 
 @dataclass(frozen=True, slots=True)
-class Cohorts(ResultMixin):
+class Cohorts(TableResult):
     """Cohort table: ``cohort`` (period start date), [``by``], ``cohort_size``, then integer
     columns ``0..periods`` with user counts (``<NA>`` where the cell is not fully observed).
 
@@ -71,9 +68,6 @@ class Cohorts(ResultMixin):
     end: dt.date | None
     status: str
     table: pd.DataFrame
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
 
     def _shown(self) -> pd.DataFrame:
         # period columns are integers in to_frame(); the shared renderer expects text labels

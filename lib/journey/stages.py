@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from journey.event_input import prepare_events, row_count
-from journey.results import ResultMixin
+from journey.results import TableResult
 from journey.sources import DataLike
 from journey.validation import input_error
 
@@ -57,16 +57,13 @@ def stage_case(column: ibis.Value, stages: Mapping[str, Sequence[str]] | None = 
 
 
 @dataclass(frozen=True, slots=True)
-class StageTable(ResultMixin):
+class StageTable(TableResult):
     """A per-stage KPI table; ``stage`` and ``metric`` say what it holds, ``status`` why it may be empty."""
 
     stage: str
     metric: str
     status: str
     table: pd.DataFrame
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
 
 
 def _empty(stage: str, metric: str, columns: Sequence[str]) -> StageTable:
