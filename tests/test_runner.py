@@ -148,3 +148,22 @@ def test_a_notebook_can_declare_its_own_data_window(tmp_path):
     html = next((root / "reports" / "e2e").glob("*/ok.html")).read_text()
     header = html.split("</header>")[0]
     assert "experiment dates 2026-09-28 to 2026-11-22" in header
+
+
+def test_planning_queries_the_latest_day_once_per_source(monkeypatch):
+    import datetime as dt
+
+    from journey import config, runner
+
+    calls = []
+
+    def fake_latest(source):
+        calls.append(source)
+        return dt.date(2026, 11, 22)
+
+    monkeypatch.setattr(runner, "_latest_day", fake_latest)
+    book = load_playbook(config.playbooks_dir() / "weekly-journey-review.yml")
+    planned = plan(book, None, {}, "weekly")
+    assert len(planned) == len(book.reports) > 1
+    assert calls == ["data/sample/journey.duckdb"]
+    assert {p["start_date"] for _, p in planned} == {"2026-10-26"}

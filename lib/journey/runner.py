@@ -14,6 +14,7 @@ links to a half-written run.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -210,25 +211,27 @@ def resolve_parameters(
     return notebook_params.check(merged, report.path, f"{where}: report {report.name!r}")
 
 
-def resolve_window(parameters: dict[str, Any]) -> dict[str, Any]:
-    """Fill an empty ``end_date`` from the data, and ``start_date`` from ``window_days``."""
-    from journey import sources
-    from journey.window import Window, resolve_window
+def fill_window(parameters: dict[str, Any], latest_day_of: Callable[[str | None], dt.date]) -> dict[str, Any]:
+    """Fill an empty ``end_date`` with the latest day in the source, and ``start_date`` from ``window_days``."""
+    from journey.window import Window
 
     if "end_date" not in parameters and "window_days" not in parameters:
         return parameters
-    days = int(parameters.get("window_days", 28))
-    if parameters.get("end_date"):
-        window = Window.from_params(str(parameters.get("start_date", "")), str(parameters["end_date"]), days)
-    else:
-        events = sources.as_table(parameters.get("source") or None, "events")
-        window = resolve_window(events, str(parameters.get("start_date", "")), "", days)
+    end = parameters.get("end_date") or latest_day_of(parameters.get("source")).isoformat()
+    window = Window.from_params(str(parameters.get("start_date", "")), str(end), int(parameters.get("window_days", 28)))
     return {
         **parameters,
         "start_date": window.start.isoformat(),
         "end_date": window.end.isoformat(),
         "window_days": window.days,
     }
+
+
+def _latest_day(source: str | None) -> dt.date:
+    from journey import sources
+    from journey.window import latest_day
+
+    return latest_day(sources.as_table(source or None, "events"))
 
 
 def _git_commit() -> str:
@@ -289,7 +292,8 @@ def plan(
                 f"--param {quote_list(unknown)} is declared by no report",
                 f"one of {quote_list(declared_anywhere)}",
             )
-    return [(r, resolve_window(resolve_parameters(playbook, r, overrides, where))) for r in reports]
+    latest_day_of = functools.cache(_latest_day)  # one max(ts) query per source, not one per report
+    return [(r, fill_window(resolve_parameters(playbook, r, overrides, where), latest_day_of)) for r in reports]
 
 
 def run_playbook(

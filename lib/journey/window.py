@@ -43,6 +43,8 @@ class Window:
     @classmethod
     def from_params(cls, start_date: str, end_date: str, window_days: int = 28) -> Window:
         """Build from notebook parameters; a missing start is ``window_days`` before the end."""
+        if window_days <= 0:
+            raise input_error("parameter 'window_days'", f"is {window_days}", "a positive number of days")
         end = parse_date(end_date, "end_date")
         if end is None:
             raise input_error("parameter 'end_date'", "is empty", "YYYY-MM-DD (the runner fills it from the data)")
@@ -88,7 +90,5 @@ def resolve_window(
     events: ibis.Table, start_date: str = "", end_date: str = "", window_days: int = 28, ts: str = "ts"
 ) -> Window:
     """The window from notebook parameters; an empty ``end_date`` means the latest day in ``events``."""
-    if window_days <= 0:
-        raise input_error("parameter 'window_days'", f"is {window_days}", "a positive number of days")
     end = parse_date(end_date, "end_date") or latest_day(events, ts)
     return Window.from_params(start_date, end.isoformat(), window_days)
