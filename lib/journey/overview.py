@@ -18,7 +18,7 @@ import pandas as pd
 
 from journey.results import ResultMixin
 from journey.sources import DataLike, as_table
-from journey.stages import STAGE_EVENTS
+from journey.stages import STAGE_EVENTS, stage_case
 from journey.validation import require_columns
 from journey.window import Window
 
@@ -62,11 +62,6 @@ class HeadlineKPIs(ResultMixin):
         return pd.DataFrame(rows)
 
 
-def _stage_case(events: ibis.Table, stages: Mapping[str, Sequence[str]]) -> ibis.Value:
-    case = ibis.cases(*[(events.event.isin(list(evts)), name) for name, evts in stages.items()], else_=None)
-    return case
-
-
 def stage_kpis(data: DataLike, window: Window, stages: Mapping[str, Sequence[str]] | None = None) -> StageKPIs:
     """Distinct users with an event of each stage, in ``window`` and in the window before it."""
     stages = dict(stages or STAGE_EVENTS)
@@ -75,17 +70,17 @@ def stage_kpis(data: DataLike, window: Window, stages: Mapping[str, Sequence[str
     both = Window(window.previous().start, window.end)
     scoped = both.filter(events)
     scoped = scoped.mutate(
-        stage=_stage_case(scoped, stages),
+        stage=stage_case(scoped.event, stages),  # stage index 1..n, 0 = unmapped
         current=scoped.ts >= ibis.literal(window.start_ts),
     )
     counts = (
-        scoped.filter(scoped.stage.notnull())
+        scoped.filter(scoped.stage > 0)
         .group_by(["stage", "current"])
         .aggregate(users=scoped.user_id.nunique())
         .execute()
     )
-    lookup = {(row.stage, bool(row.current)): int(row.users) for row in counts.itertuples()}
     names = tuple(stages)
+    lookup = {(names[int(row.stage) - 1], bool(row.current)): int(row.users) for row in counts.itertuples()}
     return StageKPIs(
         window=window,
         stages=names,
