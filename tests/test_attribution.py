@@ -10,22 +10,14 @@ import pytest
 
 from journey import attribution
 from journey.validation import JourneyInputError
+from tests.helpers import event_log
 
-T0 = pd.Timestamp("2026-09-07", tz="UTC")
 DAY = pd.Timedelta(days=1)
 
 
 def log(rows: list[tuple]) -> pd.DataFrame:
     """(user, day offset, event, channel, revenue)."""
-    return pd.DataFrame(
-        {
-            "user_id": [r[0] for r in rows],
-            "ts": [T0 + r[1] * DAY for r in rows],
-            "event": [r[2] for r in rows],
-            "channel": [r[3] for r in rows],
-            "revenue": [r[4] if len(r) > 4 else None for r in rows],
-        }
-    )
+    return event_log(rows, unit=DAY, columns={"channel": None, "revenue": None})
 
 
 FRAME = log(

@@ -12,23 +12,15 @@ import pytest
 
 from journey import funnels
 from journey.validation import JourneyInputError
+from tests.helpers import event_log
 
 STEPS = ["a", "b", "c"]
 DAY = 86_400
 
 
-def log(rows: list[tuple], extra: str | None = None) -> pd.DataFrame:
-    """(user_id, seconds after 2026-09-07 00:00 UTC, event[, extra value]) -> an events frame."""
-    base = pd.Timestamp("2026-09-07", tz="UTC")
-    frame = pd.DataFrame(
-        {
-            "user_id": [r[0] for r in rows],
-            "ts": [base + pd.Timedelta(seconds=r[1]) for r in rows],
-            "event": [r[2] for r in rows],
-        }
-    )
-    frame["channel"] = [r[3] if len(r) > 3 else "organic" for r in rows]
-    return frame
+def log(rows: list[tuple]) -> pd.DataFrame:
+    """(user_id, seconds after 2026-09-07 00:00 UTC, event[, channel]) -> an events frame."""
+    return event_log(rows, columns={"channel": "organic"})
 
 
 def levels(frame: pd.DataFrame, window="1d", steps=STEPS, **kw) -> dict[int, int]:

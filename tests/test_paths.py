@@ -7,18 +7,12 @@ import pytest
 
 from journey import paths
 from journey.validation import JourneyInputError
-
-T0 = pd.Timestamp("2026-09-07", tz="UTC")
+from tests.helpers import event_log
 
 
 def log(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "user_id": [r[0] for r in rows],
-            "ts": [T0 + pd.Timedelta(seconds=r[1]) for r in rows],
-            "event": [r[2] for r in rows],
-        }
-    )
+    """(user, second, event)."""
+    return event_log(rows)
 
 
 FRAME = log(

@@ -9,21 +9,15 @@ from statsmodels.stats.proportion import proportion_confint
 
 from journey import retention
 from journey.validation import JourneyInputError
+from tests.helpers import T0, event_log
 
-MONDAY = pd.Timestamp("2026-09-07", tz="UTC")  # a Monday
+MONDAY = T0  # a Monday
 DAY = pd.Timedelta(days=1)
 
 
 def log(rows: list[tuple]) -> pd.DataFrame:
     """(user_id, offset from Monday 2026-09-07 as a Timedelta, event[, plan])."""
-    return pd.DataFrame(
-        {
-            "user_id": [r[0] for r in rows],
-            "ts": [MONDAY + r[1] for r in rows],
-            "event": [r[2] for r in rows],
-            "plan": [r[3] if len(r) > 3 else "free" for r in rows],
-        }
-    )
+    return event_log(rows, columns={"plan": "free"})
 
 
 def test_weekly_classic_counts_and_unobserved_cells_null():

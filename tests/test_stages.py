@@ -10,22 +10,12 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from journey import stages
-
-T0 = pd.Timestamp("2026-09-07", tz="UTC")
+from tests.helpers import event_log
 
 
 def log(rows: list[tuple]) -> pd.DataFrame:
     """(user, second, event, channel, session, page_load_ms)."""
-    return pd.DataFrame(
-        {
-            "user_id": [r[0] for r in rows],
-            "ts": [T0 + pd.Timedelta(seconds=r[1]) for r in rows],
-            "event": [r[2] for r in rows],
-            "channel": [r[3] if len(r) > 3 else "organic" for r in rows],
-            "session_id": [r[4] if len(r) > 4 else r[0] for r in rows],
-            "page_load_ms": [r[5] if len(r) > 5 else None for r in rows],
-        }
-    )
+    return event_log(rows, columns={"channel": "organic", "session_id": lambda r: r[0], "page_load_ms": None})
 
 
 def test_mapping_declared_once_and_overridable():
