@@ -37,7 +37,6 @@ class Column:
     doc: str = ""
 
 
-CHANNELS = ("paid_search", "paid_social", "display", "email", "organic", "referral")
 FEEDBACK_CHANNELS = ("survey", "review", "social", "support")
 
 CONTRACTS: dict[str, tuple[Column, ...]] = {
@@ -85,6 +84,18 @@ CONTRACTS: dict[str, tuple[Column, ...]] = {
     ),
 }
 TableName = Literal["events", "orders", "customers", "feedback", "assignments"]
+
+
+def value_range(table: str, column: str) -> tuple[float, float]:
+    """``(minimum, maximum)`` a contract allows for a numeric column (one source for every validator)."""
+    col = next(c for c in CONTRACTS[table] if c.name == column)
+    return (col.minimum, col.maximum)  # type: ignore[return-value]
+
+
+def has_offset(values: pd.Series) -> pd.Series:
+    """True where a timestamp string carries a UTC offset (``Z`` or ``+hh:mm``)."""
+    return values.astype("str").str.strip().str.contains(_OFFSET)
+
 
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 
@@ -192,7 +203,7 @@ def _timestamps(series: pd.Series, present: pd.Series, col: Column, where: str) 
     if pd.api.types.is_datetime64_dtype(series):
         raise _at(where, col.name, series, present, "has timezone-naive values", "UTC timestamps")
     text = series.astype("str").str.strip()
-    naive = present & ~text.str.contains(_OFFSET)
+    naive = present & ~has_offset(text)
     if naive.any():
         raise _at(where, col.name, series, naive, "has timezone-naive values", "UTC timestamps with an offset (Z)")
     parsed = pd.to_datetime(text.where(present), utc=True, format="ISO8601", errors="coerce")

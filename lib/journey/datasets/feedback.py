@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from journey.contracts import FEEDBACK_CHANNELS
 from journey.datasets.journeys import DAYS, START, _to_timestamp
 
 THEMES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -141,7 +142,7 @@ THEMES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 THEME_NAMES = tuple(THEMES)
-CHANNELS = ("survey", "review", "social", "support")
+CHANNELS = FEEDBACK_CHANNELS
 CHANNEL_SHARE = (0.30, 0.30, 0.20, 0.20)
 # How often each theme appears in each channel (rows follow THEME_NAMES).
 _CHANNEL_THEME_WEIGHT = np.array(

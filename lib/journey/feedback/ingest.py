@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +26,15 @@ from typing import Any
 import pandas as pd
 
 from journey import sources
+from journey.contracts import FEEDBACK_CHANNELS, has_offset, value_range
 from journey.feedback.pii import mask_pii_series
 from journey.results import ResultMixin
 from journey.validation import input_error, quote_list, require_columns
 
-CHANNELS = ("survey", "review", "social", "support")
+CHANNELS = FEEDBACK_CHANNELS  # the feedback contract's list, re-exported for callers
 COLUMNS = ("feedback_id", "customer_id", "ts", "channel", "text", "rating", "nps")
-RATING_RANGE = (1.0, 5.0)
-NPS_RANGE = (0.0, 10.0)
+RATING_RANGE = value_range("feedback", "rating")
+NPS_RANGE = value_range("feedback", "nps")
 NON_ANSWERS = frozenset(
     {"", "n/a", "na", "n.a.", "-", "--", "---", "none", "nothing", "nil", "null", "no comment", "no comments",
      ".", "..", "...", "?", "x", "nope", "nothing to add", "no feedback"}
@@ -138,13 +140,27 @@ def _validate(frame: pd.DataFrame, where: str) -> None:
 
 
 def _parse_ts(frame: pd.DataFrame, where: str) -> pd.Series:
-    """Timestamps as UTC; naive values are read as UTC (vendor exports rarely say otherwise)."""
+    """Timestamps as UTC. Vendor exports rarely carry an offset, so naive values are read as UTC
+    with a warning that says so (the table contracts reject them instead: see README)."""
     if "ts" not in frame.columns:
         return pd.Series(pd.NaT, index=range(len(frame)), dtype="datetime64[ns, UTC]")
+    raw = frame["ts"]
+    note = ""
+    if not pd.api.types.is_datetime64_any_dtype(raw):
+        naive = raw.notna() & ~has_offset(raw)
+        if naive.any():
+            note = (
+                f"{where}: column 'ts' has {int(naive.sum())} timezone-naive values "
+                f"(first at row {int(naive.to_numpy().argmax()) + 1}); read as UTC"
+            )
+    elif getattr(raw.dtype, "tz", None) is None:
+        note = f"{where}: column 'ts' is timezone-naive; read as UTC"
     try:
         ts = pd.to_datetime(frame["ts"], utc=True, format="mixed")
     except (ValueError, TypeError) as exc:
         raise input_error(where, f"column 'ts' has an unparseable timestamp ({exc})", "ISO 8601 timestamps") from None
+    if note:
+        warnings.warn(note, stacklevel=3)
     return ts.reset_index(drop=True)
 
 
