@@ -12,10 +12,28 @@ import pytest
 
 from journey import funnels
 from journey.validation import JourneyInputError
-from tests.helpers import event_log
+from tests.helpers import duckdb_table, event_log
 
 STEPS = ["a", "b", "c"]
 DAY = 86_400
+
+
+@pytest.fixture(autouse=True, params=["dataframe", "duckdb_arrays", "duckdb_asof"])
+def engine(request, monkeypatch):
+    """Every rule is checked on each path the funnel can take: a DataFrame (ibis memtable, the
+    ibis ASOF chain), a DuckDB table with the sorted-array chain, and one with the SQL ASOF chain."""
+    if request.param == "dataframe":
+        return request.param
+    original = funnels.prepare_events
+
+    def on_duckdb(data, **kwargs):
+        if isinstance(data, pd.DataFrame):
+            data = duckdb_table(data)
+        return original(data, **kwargs)
+
+    monkeypatch.setattr(funnels, "prepare_events", on_duckdb)
+    monkeypatch.setattr(funnels, "CHAIN", "auto" if request.param == "duckdb_arrays" else "asof")
+    return request.param
 
 
 def log(rows: list[tuple]) -> pd.DataFrame:

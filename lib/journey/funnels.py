@@ -19,7 +19,10 @@ hand-written funnels do; offered for comparison, not as the default). A step lis
 lets one event serve both steps, as in ClickHouse.
 
 How it runs: one ASOF join per step (see :mod:`journey.funnels_sql`); pandas only sees
-counts per level. Nothing is sampled or simulated.
+counts per level. With DuckDB in this process and integer user ids, the engine scans and
+encodes the step events and the joins run as binary searches over sorted keys
+(:mod:`journey.funnels_arrays`, same results, several times faster). Nothing is sampled
+or simulated.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from journey import funnels_arrays as farr
 from journey import funnels_sql as fsql
 from journey.event_input import check_events_exist, check_steps, parse_window, prepare_events, row_count
 from journey.results import TableResult
@@ -41,6 +45,9 @@ from journey.sources import DataLike, backend_of
 from journey.validation import check_option, input_error
 
 MODES = ("any_start", "first_entry")
+# "auto": sorted-array chain where it applies (DuckDB in process, integer user ids), else the
+# ASOF chain; "asof": always the ASOF chain. Tests set it to run both on the same input.
+CHAIN = "auto"
 NO_EVENTS = "no events in the data (check the date window)"
 
 
@@ -120,11 +127,14 @@ class Dropoff(TableResult):
 class _Prepared:
     """Validated input plus lazily built engine results shared by the public functions."""
 
-    __slots__ = ("_reach", "_temp", "chain", "con", "ibis_counts", "ibis_reach", "status", "steps", "table", "window_s")
+    __slots__ = (
+        "_reach", "_temp", "arrays", "chain", "con", "ibis_counts", "ibis_reach", "status", "steps", "table", "window_s"
+    )  # fmt: skip
 
     def __init__(self, table: ibis.Table, steps: tuple[str, ...], window_s: int, status: str) -> None:
         self.table, self.steps, self.window_s, self.status = table, steps, window_s, status
         self.chain: fsql.DuckDBChain | None = None  # DuckDB: the chain as session temp tables
+        self.arrays: farr.ValidSteps | None = None  # DuckDB fast path: the chain as sorted arrays
         self.con = None
         self.ibis_counts: ibis.Table | None = None
         self.ibis_reach: ibis.Table | None = None
@@ -141,6 +151,8 @@ class _Prepared:
 
     def counts(self) -> pd.Series:
         """Users with a valid step-k event, indexed by k."""
+        if self.arrays is not None:
+            return pd.Series(self.arrays.users_per_step(), name="users")
         if self.chain is not None:
             rows = self.run(self.chain.counts_sql())
             return pd.Series({int(k): int(n) for k, n in rows}, name="users")
@@ -155,10 +167,39 @@ class _Prepared:
                 self._reach = self.ibis_reach
             else:
                 self._temp = f"{self.chain.prefix}_reach"
-                query = f"SELECT u, k, min(t) AS t, min(s) AS s FROM ({self.chain.union_sql()}) GROUP BY u, k"
-                self.run(f"CREATE TEMP TABLE {self._temp} AS {query}")
+                if self.arrays is not None:
+                    self._store_arrow(self._temp, self.arrays.first_reach())
+                else:
+                    query = f"SELECT u, k, min(t) AS t, min(s) AS s FROM ({self.chain.union_sql()}) GROUP BY u, k"
+                    self.run(f"CREATE TEMP TABLE {self._temp} AS {query}")
                 self._reach = self.con.table(self._temp)
         return self._reach
+
+    def _store_arrow(self, name: str, data) -> None:
+        """An Arrow table as a session temp table (through a short-lived registered view)."""
+        view = f"{name}_arrow"
+        self.con.con.register(view, data)
+        try:
+            self.run(f"CREATE TEMP TABLE {name} AS SELECT * FROM {view}")
+        finally:
+            self.con.con.unregister(view)
+
+    def array_chain(self, ranges: tuple, mode: str) -> farr.ValidSteps | None:
+        """The chain as sorted arrays from the scanned step table, or ``None`` when the ids
+        do not pack into 63 bits (the caller then runs the ASOF chain on the same table)."""
+        chain = self.chain
+        layout = farr.layout_for(*ranges)
+        if layout is None:
+            return None
+        raw = self.con.con
+
+        def fetch(code: int) -> np.ndarray:
+            return raw.execute(farr.key_sql(chain.base, layout, code)).fetchnumpy()["k"]
+
+        step_code = [chain.codes[step] for step in self.steps]
+        keys = farr.sorted_keys(fetch, list(dict.fromkeys(step_code)))
+        chain.drop_base(self.run)
+        return farr.chain(keys, layout, step_code, self.window_s, mode)  # type: ignore[arg-type]
 
     def close(self) -> None:
         if self.con is None:
@@ -200,7 +241,11 @@ def _prepare(
             prep.con = backend_of(table)
             prefix = f"_journey_funnel_{uuid.uuid4().hex}"
             prep.chain = fsql.DuckDBChain(table, steps, window_s, **names, prefix=prefix)  # type: ignore[arg-type]
-            prep.chain.build(prep.run, lambda: check_events_exist(table, steps, event, "steps"))
+            ranges = prep.chain.scan(prep.run, lambda: check_events_exist(table, steps, event, "steps"))
+            if CHAIN == "auto" and table[user_id].type().is_integer():
+                prep.arrays = prep.array_chain(ranges, mode)
+            if prep.arrays is None:
+                prep.chain.build_chain(prep.run)
         else:
             check_events_exist(table, steps, event, "steps")
             valid = fsql.valid_steps(table, steps, window_s, **names, presort=fsql.needs_presort(table))  # type: ignore[arg-type]

