@@ -69,8 +69,12 @@ def _all_results(table, mode: str = "any_start") -> dict[str, pd.DataFrame]:
     }
 
 
+@pytest.mark.parametrize("parts", [1, 3])
 @pytest.mark.parametrize("mode", ["any_start", "first_entry"])
-def test_every_funnel_function_identical_to_the_asof_chain(log, mode, spy, monkeypatch):
+def test_every_funnel_function_identical_to_the_asof_chain(log, mode, parts, spy, monkeypatch):
+    # parts: the users cut into ranges chained in parallel threads (forced on this small log)
+    monkeypatch.setattr(farr, "MIN_ROWS_PER_PART", 1 if parts > 1 else 10**12)
+    monkeypatch.setattr(farr.os, "cpu_count", lambda: parts)
     table = duckdb_table(log)
     fast = _all_results(table, mode)
     assert spy
@@ -110,6 +114,13 @@ def test_negative_ids_and_times_before_1970_pack_with_offsets(spy, monkeypatch):
     slow = funnels.user_levels(table, list(STEPS), "1d").to_frame()
     pd.testing.assert_frame_equal(fast, slow)
     assert spy and fast["level"].max() >= 3
+
+
+def test_user_ranges_cover_every_user_once():
+    layout = farr.layout_for(100, 1099, 0, 10)
+    ranges = farr.user_ranges(layout, rows=10**9, cores=3)
+    assert ranges == [(0, 332), (333, 665), (666, 999)]
+    assert farr.user_ranges(layout, rows=10, cores=3) == [(0, 999)]  # small input: one range
 
 
 @pytest.mark.parametrize(

@@ -184,22 +184,26 @@ class _Prepared:
         finally:
             self.con.con.unregister(view)
 
-    def array_chain(self, ranges: tuple, mode: str) -> farr.ValidSteps | None:
-        """The chain as sorted arrays from the scanned step table, or ``None`` when the ids
-        do not pack into 63 bits (the caller then runs the ASOF chain on the same table)."""
+    def array_chain(self, stats: tuple, mode: str) -> farr.ValidSteps | None:
+        """The chain as sorted arrays from the scanned step table (``stats``: its rows and
+        ranges), or ``None`` when the ids do not pack into 63 bits (the caller then runs the
+        ASOF chain on the same table)."""
         chain = self.chain
-        layout = farr.layout_for(*ranges)
+        rows, *bounds = stats
+        layout = farr.layout_for(*bounds)
         if layout is None:
             return None
         raw = self.con.con
+        ranges = farr.user_ranges(layout, rows)
 
-        def fetch(code: int) -> np.ndarray:
-            return raw.execute(farr.key_sql(chain.base, layout, code)).fetchnumpy()["k"]
+        def fetch(code: int, part: int) -> np.ndarray:
+            users = ranges[part] if len(ranges) > 1 else None
+            return raw.execute(farr.key_sql(chain.base, layout, code, users)).fetchnumpy()["k"]
 
         step_code = [chain.codes[step] for step in self.steps]
-        keys = farr.sorted_keys(fetch, list(dict.fromkeys(step_code)))
+        parts = farr.sorted_keys(fetch, list(dict.fromkeys(step_code)), len(ranges))
         chain.drop_base(self.run)
-        return farr.chain(keys, layout, step_code, self.window_s, mode)  # type: ignore[arg-type]
+        return farr.chain_parts(parts, layout, step_code, self.window_s, mode)  # type: ignore[arg-type]
 
     def close(self) -> None:
         if self.con is None:
@@ -241,9 +245,9 @@ def _prepare(
             prep.con = backend_of(table)
             prefix = f"_journey_funnel_{uuid.uuid4().hex}"
             prep.chain = fsql.DuckDBChain(table, steps, window_s, **names, prefix=prefix)  # type: ignore[arg-type]
-            ranges = prep.chain.scan(prep.run, lambda: check_events_exist(table, steps, event, "steps"))
+            stats = prep.chain.scan(prep.run, lambda: check_events_exist(table, steps, event, "steps"))
             if CHAIN == "auto" and table[user_id].type().is_integer():
-                prep.arrays = prep.array_chain(ranges, mode)
+                prep.arrays = prep.array_chain(stats, mode)
             if prep.arrays is None:
                 prep.chain.build_chain(prep.run)
         else:

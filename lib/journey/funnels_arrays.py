@@ -17,13 +17,16 @@ process, so nothing crosses a network. Warehouse and Spark backends keep the ASO
 Packing: ``key = (user - umin) << time_bits | (second - tmin)``, the bit widths those of the
 observed ranges, so sorting the keys orders by user, then second. Each distinct step event
 is fetched as its own key array (the engine filters the temp table by code), and numpy sorts
-one while the engine fetches the next. Needs integer user ids and at most 63 bits in all;
+one while the engine fetches the next. Users are independent, so each code is fetched as
+user ranges (one per core) that are sorted and chained in parallel threads: numpy's sort
+and binary search release the GIL. Needs integer user ids and at most 63 bits in all;
 otherwise :func:`layout_for` returns ``None`` and the caller runs the ASOF chain on the same
 temp table.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +35,9 @@ import numpy as np
 import pyarrow as pa
 
 from journey.funnels_sql import Mode
+
+# below this many step events per user range, a thread costs more than it saves
+MIN_ROWS_PER_PART = 500_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,7 @@ class Layout:
     tmin: int
     user_bits: int
     time_bits: int
+    user_span: int  # max user - min user
 
     @property
     def time_mask(self) -> int:
@@ -54,29 +61,48 @@ def layout_for(umin: int, umax: int, tmin: int, tmax: int) -> Layout | None:
     time_bits = max(int(tmax - tmin).bit_length(), 1)
     if user_bits + time_bits > 63:
         return None
-    return Layout(int(umin), int(tmin), user_bits, time_bits)
+    return Layout(int(umin), int(tmin), user_bits, time_bits, int(umax - umin))
 
 
-def key_sql(base: str, layout: Layout, code: int) -> str:
-    """SQL for the packed keys ``k`` of the step events with ``code`` in the temp table ``base`` (``u, t, e``)."""
-    return (
-        f"SELECT (CAST(u - ({layout.umin}) AS BIGINT) << {layout.time_bits}) | (t - ({layout.tmin})) AS k "
-        f"FROM {base} WHERE e = {int(code)}"
-    )
+def user_ranges(layout: Layout, rows: int, cores: int | None = None) -> list[tuple[int, int]]:
+    """``[(first, last)]`` user offsets of about equal width, one range per core (a single
+    range for small inputs): each range is sorted and chained on its own."""
+    cores = cores or os.cpu_count() or 1
+    parts = max(1, min(cores, 4, rows // MIN_ROWS_PER_PART, layout.user_span + 1))
+    cuts = [(layout.user_span + 1) * p // parts for p in range(parts + 1)]
+    return [(cuts[p], cuts[p + 1] - 1) for p in range(parts)]
 
 
-def sorted_keys(fetch: Callable[[int], np.ndarray], codes: Sequence[int]) -> dict[int, np.ndarray]:
-    """The sorted key array per code. One worker thread runs the engine fetches in order
-    while this thread sorts the arrays already fetched (both release the GIL): on 2 cores the
-    sorting costs almost nothing on top of the fetching."""
-    out: dict[int, np.ndarray] = {}
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        futures = {code: pool.submit(fetch, code) for code in codes}
-        for code, future in futures.items():
-            keys = np.asarray(future.result(), dtype=np.int64)
-            keys.sort()  # in place: np.sort would copy
-            out[code] = keys
+def key_sql(base: str, layout: Layout, code: int, users: tuple[int, int] | None = None) -> str:
+    """SQL for the packed keys ``k`` of the step events with ``code`` in the temp table ``base``
+    (``u, t, e``), optionally only for the user offsets ``users = (first, last)``."""
+    offset = f"(u - ({layout.umin}))"
+    where = f"e = {int(code)}"
+    if users is not None:
+        where += f" AND {offset} BETWEEN {int(users[0])} AND {int(users[1])}"
+    key = f"(CAST({offset} AS BIGINT) << {layout.time_bits}) | (t - ({layout.tmin}))"
+    return f"SELECT {key} AS k FROM {base} WHERE {where}"
+
+
+def sorted_keys(
+    fetch: Callable[[int, int], np.ndarray], codes: Sequence[int], parts: int = 1
+) -> list[dict[int, np.ndarray]]:
+    """Per user range, the sorted key array of each code (``fetch(code, part)`` gets one from
+    the engine). One thread runs the fetches in order while the arrays already fetched are
+    sorted in others (both release the GIL), so the sorting hides behind the fetching."""
+    out: list[dict[int, np.ndarray]] = [{} for _ in range(parts)]
+    with ThreadPoolExecutor(max_workers=1) as engine, ThreadPoolExecutor(max_workers=parts) as cpu:
+        fetched = [(code, part, engine.submit(fetch, code, part)) for code in codes for part in range(parts)]
+        sorting = [(code, part, cpu.submit(_sorted_in_place, future)) for code, part, future in fetched]
+        for code, part, future in sorting:
+            out[part][code] = future.result()
     return out
+
+
+def _sorted_in_place(fetched) -> np.ndarray:
+    keys = np.asarray(fetched.result(), dtype=np.int64)
+    keys.sort()  # in place: np.sort would copy
+    return keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +142,22 @@ class ValidSteps:
                 "s": column(starts, np.int64),
             }
         )
+
+
+def chain_parts(
+    parts: Sequence[Mapping[int, np.ndarray]], layout: Layout, step_code: Sequence[int], window_s: int, mode: Mode
+) -> ValidSteps:
+    """:func:`chain` on each user range in its own thread, joined back in key order."""
+    if len(parts) == 1:
+        return chain(parts[0], layout, step_code, window_s, mode)
+    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        done = list(pool.map(lambda keys: chain(keys, layout, step_code, window_s, mode), parts))
+    steps = range(len(step_code))
+    return ValidSteps(
+        layout,
+        tuple(np.concatenate([d.keys[k] for d in done]) for k in steps),
+        tuple(np.concatenate([d.starts[k] for d in done]) for k in steps),
+    )
 
 
 def chain(

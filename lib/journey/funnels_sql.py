@@ -148,8 +148,8 @@ class DuckDBChain:
         )
 
     def scan_stats(self, run: Callable[[str], list[tuple]]) -> tuple[set[int], tuple]:
-        """The step codes present and ``(min u, max u, min t, max t)`` of the scanned table, in one query."""
-        row = run(f"SELECT list(DISTINCT e), min(u), max(u), min(t), max(t) FROM {self.base}")[0]
+        """The step codes present and ``(rows, min u, max u, min t, max t)`` of the scanned table, in one query."""
+        row = run(f"SELECT list(DISTINCT e), count(*), min(u), max(u), min(t), max(t) FROM {self.base}")[0]
         return {int(code) for code in row[0] or []}, tuple(row[1:])
 
     def chain_statements(self) -> list[tuple[str, str, str]]:
@@ -188,13 +188,13 @@ class DuckDBChain:
 
     def scan(self, run: Callable[[str], list[tuple]], on_missing: Callable[[], object]) -> tuple:
         """The step-event table, then check every step occurs (``on_missing`` raises the input
-        error); returns the ranges ``(min u, max u, min t, max t)`` of the table."""
+        error); returns ``(rows, min u, max u, min t, max t)`` of the table."""
         run(self.scan_statement())
         self.created.append(("TABLE", self.base))
-        present, ranges = self.scan_stats(run)
+        present, stats = self.scan_stats(run)
         if set(self.codes.values()) - present:
             on_missing()
-        return ranges
+        return stats
 
     def build_chain(self, run: Callable[[str], list[tuple]]) -> None:
         """The ASOF chain over the scanned table: one temp table per step."""
