@@ -107,29 +107,34 @@ def _sorted_in_place(fetched) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class ValidSteps:
-    """Per step (index 0 = step 1): ``keys`` of the valid step events (``user << time_bits | second``,
-    offsets from the layout, sorted) and ``starts``, the second (offset) their chain started."""
+    """The valid step events, per step (index 0 = step 1) and per user range (part, in key
+    order): ``keys`` (``user << time_bits | second``, offsets from the layout, sorted) and
+    ``starts``, the second (offset) each one's chain started; ``None`` where every event
+    started its own chain (step 1 with any start), so no copy of the keys is made."""
 
     layout: Layout
-    keys: tuple[np.ndarray, ...]
-    starts: tuple[np.ndarray, ...]
+    keys: tuple[tuple[np.ndarray, ...], ...]
+    starts: tuple[tuple[np.ndarray | None, ...], ...]
 
     def users_per_step(self) -> dict[int, int]:
         """``{k: users with a valid step-k event}`` (= users whose level is at least k)."""
-        return {k + 1: _count_users(keys, self.layout) for k, keys in enumerate(self.keys)}
+        return {k + 1: sum(_count_users(part, self.layout) for part in parts) for k, parts in enumerate(self.keys)}
 
     def first_reach(self) -> pa.Table:
         """``u, k, t, s`` per user and step reached: the first second it was reached and the
         earliest chain start among its valid events (what ``funnels._Prepared.reach`` holds)."""
+        layout = self.layout
         users, ks, times, starts = [], [], [], []
-        for k, (keys, start) in enumerate(zip(self.keys, self.starts, strict=True)):
-            first = _first_of_each_user(keys, self.layout)
-            if first.size == 0:
-                continue
-            users.append((keys[first] >> self.layout.time_bits) + self.layout.umin)
-            ks.append(np.full(first.size, k + 1, dtype=np.int32))
-            times.append((keys[first] & self.layout.time_mask) + self.layout.tmin)
-            starts.append(np.minimum.reduceat(start, first) + self.layout.tmin)
+        for k in range(len(self.keys)):
+            for keys, start in zip(self.keys[k], self.starts[k], strict=True):
+                first = _first_of_each_user(keys, layout)
+                if first.size == 0:
+                    continue
+                reached = (keys[first] & layout.time_mask) + layout.tmin
+                users.append((keys[first] >> layout.time_bits) + layout.umin)
+                ks.append(np.full(first.size, k + 1, dtype=np.int32))
+                times.append(reached)
+                starts.append(reached if start is None else np.minimum.reduceat(start, first) + layout.tmin)
 
         def column(parts: list[np.ndarray], dtype: type) -> np.ndarray:
             return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
@@ -147,43 +152,45 @@ class ValidSteps:
 def chain_parts(
     parts: Sequence[Mapping[int, np.ndarray]], layout: Layout, step_code: Sequence[int], window_s: int, mode: Mode
 ) -> ValidSteps:
-    """:func:`chain` on each user range in its own thread, joined back in key order."""
+    """:func:`chain` on each user range, each in its own thread when there are several."""
+
+    def one(keys: Mapping[int, np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+        return chain(keys, layout, step_code, window_s, mode)
+
     if len(parts) == 1:
-        return chain(parts[0], layout, step_code, window_s, mode)
-    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
-        done = list(pool.map(lambda keys: chain(keys, layout, step_code, window_s, mode), parts))
+        done = [one(parts[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+            done = list(pool.map(one, parts))
     steps = range(len(step_code))
     return ValidSteps(
-        layout,
-        tuple(np.concatenate([d.keys[k] for d in done]) for k in steps),
-        tuple(np.concatenate([d.starts[k] for d in done]) for k in steps),
+        layout, tuple(tuple(d[0][k] for d in done) for k in steps), tuple(tuple(d[1][k] for d in done) for k in steps)
     )
 
 
 def chain(
     keys: Mapping[int, np.ndarray], layout: Layout, step_code: Sequence[int], window_s: int, mode: Mode = "any_start"
-) -> ValidSteps:
-    """The valid events of every step from the sorted keys of each step event code.
+) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+    """The valid events of every step (keys, chain starts) from the sorted keys of each step
+    event code, for one user range.
 
     ``step_code[k]`` is the code of step k + 1 (a step listed twice repeats its code, so one
     event may serve both, as in ClickHouse).
     """
-    time_mask = layout.time_mask
     keys_out: list[np.ndarray] = []
-    starts_out: list[np.ndarray] = []
+    starts_out: list[np.ndarray | None] = []
     for k, code in enumerate(step_code):
         rows = keys[code]
+        starts: np.ndarray | None
         if k == 0:
             if mode == "first_entry":
                 rows = rows[_first_of_each_user(rows, layout)]
-            starts = rows & time_mask
+            starts = None  # each step-1 event starts its own chain
         else:
-            # step-1 chains start at the event itself: their start is read off the matched key
-            same = k == 1 and mode == "any_start"
-            rows, starts = _extend(keys_out[-1], None if same else starts_out[-1], rows, layout, window_s)
+            rows, starts = _extend(keys_out[-1], starts_out[-1], rows, layout, window_s)
         keys_out.append(rows)
         starts_out.append(starts)
-    return ValidSteps(layout, tuple(keys_out), tuple(starts_out))
+    return keys_out, starts_out
 
 
 def _extend(
@@ -191,7 +198,7 @@ def _extend(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One ASOF join: each row's latest previous-step event of the same user at or before its
     second (same second allowed), kept when the chain it extends started within the window.
-    ``prev_starts`` ``None``: each previous event started its own chain (step 1, any start)."""
+    ``prev_starts`` ``None``: each previous event started its own chain (step 1)."""
     if rows.size == 0 or prev_keys.size == 0:
         return rows[:0], rows[:0]
     match = np.searchsorted(prev_keys, rows, side="right")

@@ -128,7 +128,9 @@ def test_unparseable_timestamp_is_an_input_error() -> None:
 def test_naive_timestamps_in_a_vendor_export_are_read_as_utc_with_a_warning():
     frame = pd.DataFrame({"text": ["late parcel", "great app"], "channel": ["review", "social"],
                           "ts": ["2026-11-02 09:15:00", "2026-11-03T10:00:00Z"]})  # fmt: skip
-    with pytest.warns(UserWarning, match=r"feedback: column 'ts' has 1 timezone-naive values \(first at row 1\); read as UTC"):
+    with pytest.warns(
+        UserWarning, match=r"feedback: column 'ts' has 1 timezone-naive values \(first at row 1\); read as UTC"
+    ):
         data = normalize_feedback(frame)
     assert str(data.frame["ts"].dt.tz) == "UTC"
     assert data.frame["ts"].iloc[0] == pd.Timestamp("2026-11-02T09:15:00Z")
