@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -167,3 +168,19 @@ def test_planning_queries_the_latest_day_once_per_source(monkeypatch):
     assert len(planned) == len(book.reports) > 1
     assert calls == ["data/sample/journey.duckdb"]
     assert {p["start_date"] for _, p in planned} == {"2026-10-26"}
+
+
+def test_data_fingerprint_hashes_small_files_and_stats_large_ones(tmp_path, monkeypatch):
+    from journey import runner
+
+    data = tmp_path / "warehouse.duckdb"
+    data.write_bytes(b"x" * 64)
+    small = runner.data_fingerprint(str(data))
+    assert small.startswith("sha256:")
+    data.write_bytes(b"y" * 64)  # same size and name, other bytes: another fingerprint
+    assert runner.data_fingerprint(str(data)) != small
+    monkeypatch.setattr(runner, "CONTENT_HASH_LIMIT", 10)  # now the file counts as large
+    large = runner.data_fingerprint(str(data))
+    assert large.startswith("sha256+stat:")
+    os.utime(data, ns=(1, 1))  # touched: the stat-based fingerprint changes too
+    assert runner.data_fingerprint(str(data)) != large

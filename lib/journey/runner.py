@@ -244,8 +244,15 @@ def _git_commit() -> str:
         return "unknown"
 
 
+# Files above this size are identified by name, size and modification time instead of their
+# bytes: hashing a multi-GB DuckDB file would cost more than the reports themselves.
+CONTENT_HASH_LIMIT = 256 * 2**20
+
+
 def data_fingerprint(source: str | None) -> str:
-    """SHA-256 of the data file(s) a run read, so two reports can be compared honestly."""
+    """What the run read, so two reports can be compared honestly: ``sha256:`` of the data
+    file(s), or ``sha256+stat:`` when a file over :data:`CONTENT_HASH_LIMIT` bytes entered the
+    digest by name, size and modification time only."""
     from journey import datasets
 
     path = Path(source) if source else config.default_database()
@@ -257,11 +264,18 @@ def data_fingerprint(source: str | None) -> str:
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path] if path.exists() else []
     if not files:
         return f"uri:{source}"
+    by_stat = False
     for file in files:
+        info = file.stat()
+        digest.update(f"{file.relative_to(path) if path.is_dir() else file.name}\0{info.st_size}\0".encode())
+        if info.st_size > CONTENT_HASH_LIMIT:
+            digest.update(f"{info.st_mtime_ns}\0".encode())
+            by_stat = True
+            continue
         with file.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-    return "sha256:" + digest.hexdigest()
+    return ("sha256+stat:" if by_stat else "sha256:") + digest.hexdigest()
 
 
 def plan(
