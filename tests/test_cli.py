@@ -13,7 +13,8 @@ runner = CliRunner()
 
 def test_every_command_has_help():
     for args in (["--help"], ["run", "--help"], ["data", "sample", "--help"], ["data", "validate", "--help"],
-                 ["playbook", "check", "--help"], ["index", "--help"], ["experiment", "new", "--help"]):  # fmt: skip
+                 ["playbook", "check", "--help"], ["index", "--help"], ["experiment", "new", "--help"],
+                 ["propensity", "export", "--help"]):  # fmt: skip
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
 
@@ -49,3 +50,25 @@ def test_playbook_check_validates_the_weekly_playbook():
     result = runner.invoke(app, ["playbook", "check", "playbooks/weekly-journey-review.yml"])
     assert result.exit_code == 0, result.output
     assert "valid" in result.output
+
+
+def test_propensity_export_writes_scores_by_decile(tmp_path):
+    from journey import config, propensity, sources
+
+    target = tmp_path / "out" / "deciles.csv"
+    result = runner.invoke(app, ["propensity", "export", str(target), "--window", "14d"])
+    assert result.exit_code == 0, result.output
+    assert "held-out AUC" in result.output
+    scores = pd.read_csv(target)
+    assert list(scores.columns) == ["user_id", "score", "decile"]
+    assert sorted(scores["decile"].unique()) == list(range(1, 11))
+    # decile 1 holds the highest scores, and the file holds what the library computes
+    assert scores.groupby("decile")["score"].mean().is_monotonic_decreasing
+    expected = propensity.fit(sources.as_table(str(config.default_database()), "events"), window="14d").scores
+    pd.testing.assert_frame_equal(scores, expected.reset_index(drop=True), check_dtype=False)
+    assert not list(target.parent.glob("*.tmp"))
+
+
+def test_propensity_export_unknown_source_exits_2(tmp_path):
+    result = runner.invoke(app, ["propensity", "export", str(tmp_path / "x.csv"), "--source", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "not found" in result.output

@@ -24,9 +24,11 @@ app = typer.Typer(help="Journey Lab: customer-journey reports, experiments and f
 data_app = typer.Typer(help="Sample data and data contracts.", no_args_is_help=True)
 playbook_app = typer.Typer(help="Inspect playbooks.", no_args_is_help=True)
 schedule_app = typer.Typer(help="Run playbooks on their cron schedules.", no_args_is_help=True)
+propensity_app = typer.Typer(help="Conversion likelihood: score users to target a play.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(propensity_app, name="propensity")
 
 err = Console(stderr=True)
 out = Console()
@@ -224,6 +226,29 @@ def schedule_crontab(
     from journey.schedule import crontab_line
 
     sys.stdout.write(crontab_line(str(Path(sys.argv[0]).resolve()), config.project_root(), every) + "\n")
+
+
+@propensity_app.command("export")
+@input_errors_exit_2
+def propensity_export(
+    target: Annotated[Path, typer.Argument(help="CSV to write: user_id, score, decile (1 = most likely)")],
+    source: Annotated[str | None, typer.Option(help="data source URI or path (default: the sample database)")] = None,
+    window: Annotated[str, typer.Option(help="conversion window after the first visit, e.g. 28d")] = "28d",
+    outcome: Annotated[str, typer.Option(help="the event that counts as converting")] = "purchase",
+    seed: Annotated[int, typer.Option(help="seed of the 70/30 train/held-out split")] = 0,
+) -> None:
+    """Fit the conversion-likelihood model and write every user's score and decile, so a play or
+    an experiment can target a decile. Prints the held-out AUC to judge whether to trust it."""
+    from journey import propensity, sources
+    from journey.validation import input_error
+
+    events = sources.as_table(source or str(config.default_database()), "events")
+    with err.status("fitting the conversion model"):
+        model = propensity.fit(events, window=window, outcome_event=outcome, seed=seed)
+    if model.status != "ok":
+        raise input_error(source or "the sample database", f"model not fitted: {model.status}", "more users")
+    path = model.export_deciles(target)
+    out.print(f"{path}: {len(model.scores):,} users in deciles 1-10; held-out AUC {model.auc:.3f}")
 
 
 def _mount_subapps() -> None:
