@@ -46,3 +46,19 @@ def test_unknown_table_lists_the_tables():
 def test_empty_folder_is_an_input_error(tmp_path):
     with pytest.raises(JourneyInputError, match=r"folder holds no \.parquet or \.csv files"):
         sources.connect(tmp_path)
+
+
+def test_store_arrow_makes_a_native_table_and_leaves_no_view_behind():
+    import ibis
+    import pyarrow as pa
+
+    con = ibis.duckdb.connect()
+    stamps = pd.to_datetime(["2026-01-01 00:00:01", "2026-01-02 12:00:00"], utc=True)
+    data = pa.table({"user_id": [1, 2], "ts": pa.array(stamps)})
+    table = sources.store_arrow(con, "t", data, temp=True)
+    assert table.to_pandas()["ts"].tolist() == list(stamps)
+    kinds = dict(con.raw_sql("SELECT table_name, temporary FROM duckdb_tables()").fetchall())
+    assert kinds == {"t": True}
+    assert not [v for (v,) in con.raw_sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()]
+    sources.store_arrow(con, "kept", data)
+    assert dict(con.raw_sql("SELECT table_name, temporary FROM duckdb_tables()").fetchall())["kept"] is False

@@ -18,7 +18,7 @@ import ibis.expr.datatypes as dtypes
 import pandas as pd
 import pyarrow as pa
 
-from journey.sources import DataLike, as_table, backend_of
+from journey.sources import DataLike, as_table, backend_of, store_arrow
 from journey.validation import input_error, quote_list, require_columns
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
@@ -81,19 +81,11 @@ def prepare_events(
 
 
 def _duckdb_copy(frame: pd.DataFrame, name: str) -> ibis.Table:
-    """A DataFrame copied into a private in-memory DuckDB (UTC session) as a native table.
-
-    Not ``ibis.memtable``: that registers an Arrow dataset, and DuckDB's filter push-down into
-    it converts timestamp literals through pytz, which is not a dependency. A native table
-    also lets DuckDB use its own statistics.
-    """
+    """A DataFrame copied into a private in-memory DuckDB (UTC session) as a native table
+    (see :func:`journey.sources.store_arrow` for why not ``ibis.memtable``)."""
     con = ibis.duckdb.connect()
     con.raw_sql("SET TimeZone = 'UTC'")
-    raw = con.con
-    raw.register("_journey_input", pa.Table.from_pandas(frame, preserve_index=False))
-    raw.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _journey_input')
-    raw.unregister("_journey_input")
-    return con.table(name)
+    return store_arrow(con, name, pa.Table.from_pandas(frame, preserve_index=False))
 
 
 def _check_frame(frame: pd.DataFrame, required: Sequence[str], ts: str, where: str) -> None:

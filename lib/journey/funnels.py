@@ -41,7 +41,7 @@ from journey import funnels_arrays as farr
 from journey import funnels_sql as fsql
 from journey.event_input import check_events_exist, check_steps, parse_window, prepare_events, row_count
 from journey.results import TableResult
-from journey.sources import DataLike, backend_of
+from journey.sources import DataLike, backend_of, store_arrow
 from journey.validation import check_option, input_error
 
 MODES = ("any_start", "first_entry")
@@ -168,21 +168,12 @@ class _Prepared:
             else:
                 self._temp = f"{self.chain.prefix}_reach"
                 if self.arrays is not None:
-                    self._store_arrow(self._temp, self.arrays.first_reach())
+                    self._reach = store_arrow(self.con, self._temp, self.arrays.first_reach(), temp=True)
                 else:
                     query = f"SELECT u, k, min(t) AS t, min(s) AS s FROM ({self.chain.union_sql()}) GROUP BY u, k"
                     self.run(f"CREATE TEMP TABLE {self._temp} AS {query}")
-                self._reach = self.con.table(self._temp)
+                    self._reach = self.con.table(self._temp)
         return self._reach
-
-    def _store_arrow(self, name: str, data) -> None:
-        """An Arrow table as a session temp table (through a short-lived registered view)."""
-        view = f"{name}_arrow"
-        self.con.con.register(view, data)
-        try:
-            self.run(f"CREATE TEMP TABLE {name} AS SELECT * FROM {view}")
-        finally:
-            self.con.con.unregister(view)
 
     def array_chain(self, stats: tuple, mode: str) -> farr.ValidSteps | None:
         """The chain as sorted arrays from the scanned step table (``stats``: its rows and

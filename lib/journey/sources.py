@@ -109,6 +109,24 @@ def as_table(data: DataLike, table: str = "events") -> ibis.Table:
     return backend.table(table)
 
 
+def store_arrow(backend: BaseBackend, name: str, data: Any, *, temp: bool = False) -> ibis.Table:
+    """Copy an Arrow table (or anything DuckDB can scan: a DataFrame, a record batch reader)
+    into a native table of a DuckDB ``backend``, through a short-lived registered view.
+
+    Native rather than ``ibis.memtable``: DuckDB keeps its own statistics for it, and its
+    filter push-down into a registered Arrow dataset converts timestamp literals through
+    pytz, which is not a dependency.
+    """
+    raw = backend.con
+    view = f"_journey_arrow_{name}"
+    raw.register(view, data)
+    try:
+        raw.execute(f'CREATE {"TEMP " if temp else ""}TABLE "{name}" AS SELECT * FROM "{view}"')
+    finally:
+        raw.unregister(view)
+    return backend.table(name)
+
+
 def backend_of(table: ibis.Table) -> BaseBackend:
     """The backend that will execute ``table`` (DuckDB for memtables)."""
     try:
