@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import ibis
 import nbformat
 import pandas as pd
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -56,14 +55,3 @@ def event_log(
             r[position] if len(r) > position else (default(r) if callable(default) else default) for r in rows
         ]
     return pd.DataFrame(frame)
-
-
-def duckdb_table(frame: pd.DataFrame, name: str = "events") -> ibis.Table:
-    """``frame`` as a real table in a fresh in-memory DuckDB (UTC session), not an ibis memtable:
-    the library's DuckDB-only fast paths run on it."""
-    con = ibis.duckdb.connect()
-    con.raw_sql("SET TimeZone = 'UTC'")
-    con.con.register("_frame", frame)
-    con.raw_sql(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')
-    con.con.unregister("_frame")
-    return con.table(name)

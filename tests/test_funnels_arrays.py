@@ -1,5 +1,8 @@
 """The sorted-array funnel chain (DuckDB in process) against ClickHouse and the SQL ASOF chain.
 
+A DataFrame is copied into an in-process DuckDB by journey.event_input, so passing the log as a
+frame exercises the array path; the ``spy`` fixture confirms which path ran.
+
 The array path is an optimisation of the ASOF chain, so the checks are equalities: per-user
 levels identical to ClickHouse's ``windowFunnel`` on the adversarial log, and every funnel
 function identical to the ASOF chain on the same DuckDB table. The packing limits and the
@@ -14,7 +17,6 @@ import pytest
 from journey import funnels
 from journey import funnels_arrays as farr
 from journey.funnels_testdata import STEPS, make_funnel_events
-from tests.helpers import duckdb_table
 
 chdb = pytest.importorskip("chdb")
 
@@ -50,13 +52,13 @@ def clickhouse_levels(frame: pd.DataFrame, steps, window_s: int) -> pd.DataFrame
 @pytest.mark.parametrize("window_s", [86_400, 3_600, 1])
 @pytest.mark.parametrize("steps", [STEPS, STEPS[:2], ("product_view", "landing_view", "product_view")])
 def test_array_chain_levels_identical_to_clickhouse(log, steps, window_s, spy):
-    ours = funnels.user_levels(duckdb_table(log), list(steps), window_s).to_frame()
+    ours = funnels.user_levels(log, list(steps), window_s).to_frame()
     theirs = clickhouse_levels(log, steps, window_s)
     pd.testing.assert_frame_equal(ours.reset_index(drop=True), theirs, check_dtype=False)
     assert ours["level"].max() >= 2 and spy  # not vacuous, and the array path ran
 
 
-def _all_results(table, mode: str = "any_start") -> dict[str, pd.DataFrame]:
+def _all_results(table: pd.DataFrame, mode: str = "any_start") -> dict[str, pd.DataFrame]:
     steps = list(STEPS)
     return {
         "funnel": funnels.funnel(table, steps, "1d", mode=mode).to_frame(),
@@ -75,12 +77,11 @@ def test_every_funnel_function_identical_to_the_asof_chain(log, mode, parts, spy
     # parts: the users cut into ranges chained in parallel threads (forced on this small log)
     monkeypatch.setattr(farr, "MIN_ROWS_PER_PART", 1 if parts > 1 else 10**12)
     monkeypatch.setattr(farr.os, "cpu_count", lambda: parts)
-    table = duckdb_table(log)
-    fast = _all_results(table, mode)
+    fast = _all_results(log, mode)
     assert spy
     monkeypatch.setattr(funnels, "CHAIN", "asof")
     calls = len(spy)
-    slow = _all_results(table, mode)
+    slow = _all_results(log, mode)
     assert len(spy) == calls  # the second run did take the ASOF chain
     for name, frame in fast.items():
         pd.testing.assert_frame_equal(frame, slow[name], check_dtype=False, obj=name)
@@ -89,7 +90,7 @@ def test_every_funnel_function_identical_to_the_asof_chain(log, mode, parts, spy
 
 def test_ids_too_far_apart_to_pack_fall_back_to_the_asof_chain(log, spy):
     spread = log.assign(user_id=log["user_id"] * (2**40))  # user bits + time bits > 63
-    ours = funnels.user_levels(duckdb_table(spread), list(STEPS), "1d").to_frame()
+    ours = funnels.user_levels(spread, list(STEPS), "1d").to_frame()
     theirs = clickhouse_levels(spread, STEPS, 86_400)
     pd.testing.assert_frame_equal(ours.reset_index(drop=True), theirs, check_dtype=False)
     assert not spy
@@ -97,8 +98,8 @@ def test_ids_too_far_apart_to_pack_fall_back_to_the_asof_chain(log, spy):
 
 def test_text_user_ids_take_the_asof_chain(log, spy):
     text = log.assign(user_id="u" + log["user_id"].astype(str).str.zfill(6))
-    ours = funnels.funnel(duckdb_table(text), list(STEPS), "1d").to_frame()
-    expected = funnels.funnel(duckdb_table(log), list(STEPS), "1d").to_frame()
+    ours = funnels.funnel(text, list(STEPS), "1d").to_frame()
+    expected = funnels.funnel(log, list(STEPS), "1d").to_frame()
     pd.testing.assert_frame_equal(ours, expected)
     assert len(spy) == 1  # only the integer-id run
 
@@ -108,10 +109,9 @@ def test_negative_ids_and_times_before_1970_pack_with_offsets(spy, monkeypatch):
     # so the reference here is the ASOF chain on the same table
     frame = make_funnel_events(users=400, seed=5)
     frame = frame.assign(user_id=frame["user_id"] - 10**12, ts=frame["ts"] - pd.Timedelta(days=365 * 60))
-    table = duckdb_table(frame)
-    fast = funnels.user_levels(table, list(STEPS), "1d").to_frame()
+    fast = funnels.user_levels(frame, list(STEPS), "1d").to_frame()
     monkeypatch.setattr(funnels, "CHAIN", "asof")
-    slow = funnels.user_levels(table, list(STEPS), "1d").to_frame()
+    slow = funnels.user_levels(frame, list(STEPS), "1d").to_frame()
     pd.testing.assert_frame_equal(fast, slow)
     assert spy and fast["level"].max() >= 3
 
