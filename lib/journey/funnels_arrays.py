@@ -46,9 +46,12 @@ class Layout:
 
     umin: int
     tmin: int
-    user_bits: int
-    time_bits: int
     user_span: int  # max user - min user
+    time_bits: int
+
+    @property
+    def user_bits(self) -> int:
+        return max(self.user_span.bit_length(), 1)
 
     @property
     def time_mask(self) -> int:
@@ -57,11 +60,8 @@ class Layout:
 
 def layout_for(umin: int, umax: int, tmin: int, tmax: int) -> Layout | None:
     """The packing for these ranges, or ``None`` when the key would need more than 63 bits."""
-    user_bits = max(int(umax - umin).bit_length(), 1)
-    time_bits = max(int(tmax - tmin).bit_length(), 1)
-    if user_bits + time_bits > 63:
-        return None
-    return Layout(int(umin), int(tmin), user_bits, time_bits, int(umax - umin))
+    layout = Layout(int(umin), int(tmin), int(umax - umin), max(int(tmax - tmin).bit_length(), 1))
+    return layout if layout.user_bits + layout.time_bits <= 63 else None
 
 
 def user_ranges(layout: Layout, rows: int, cores: int | None = None) -> list[tuple[int, int]]:
