@@ -72,3 +72,11 @@ def test_propensity_export_writes_scores_by_decile(tmp_path):
 def test_propensity_export_unknown_source_exits_2(tmp_path):
     result = runner.invoke(app, ["propensity", "export", str(tmp_path / "x.csv"), "--source", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "not found" in result.output
+
+
+def test_propensity_export_without_a_fit_exits_2_and_writes_nothing(tmp_path):
+    target = tmp_path / "deciles.csv"
+    result = runner.invoke(app, ["propensity", "export", str(target), "--outcome", "never_happens"])
+    assert result.exit_code == 2
+    assert "model not fitted" in result.output and "never_happens" in result.output
+    assert not target.exists()

@@ -242,11 +242,13 @@ def propensity_export(
     from journey import propensity, sources
     from journey.validation import input_error
 
-    events = sources.as_table(source or str(config.default_database()), "events")
+    events = sources.as_table(sources.connect(source), "events")  # no source: the sample database
     with err.status("fitting the conversion model"):
         model = propensity.fit(events, window=window, outcome_event=outcome, seed=seed)
     if model.status != "ok":
-        raise input_error(source or "the sample database", f"model not fitted: {model.status}", "more users")
+        raise input_error(
+            source or "the sample database", f"model not fitted: {model.status}", "enough users with and without it"
+        )
     path = model.export_deciles(target)
     out.print(f"{path}: {len(model.scores):,} users in deciles 1-10; held-out AUC {model.auc:.3f}")
 
