@@ -117,19 +117,25 @@ def test_negative_ids_and_times_before_1970_pack_with_offsets(spy, monkeypatch):
 
 
 def test_user_ranges_cover_every_user_once():
-    layout = farr.layout_for(100, 1099, 0, 10)
+    layout = farr.layout_for(100, 1099, 0, 10, max_code=5)
     ranges = farr.user_ranges(layout, rows=10**9, cores=3)
     assert ranges == [(0, 332), (333, 665), (666, 999)]
     assert farr.user_ranges(layout, rows=10, cores=3) == [(0, 999)]  # small input: one range
 
 
 @pytest.mark.parametrize(
-    ("umax", "tmax", "fits"),
-    [(2**31 - 1, 2**32 - 1, True), (2**31, 2**32 - 1, False), (1, 2**62 - 1, True), (1, 2**62, False)],
+    ("umax", "tmax", "max_code", "fits"),
+    [
+        (2**29 - 1, 2**32 - 1, 1, True),  # 29 + 32 bits, codes 1..2 in 2 bits: 63
+        (2**29, 2**32 - 1, 1, False),
+        (1, 2**58 - 1, 14, True),  # 1 + 58 bits, slice bounds up to 15 in 4 bits
+        (1, 2**58 - 1, 15, False),  # the bound 16 needs a fifth bit
+    ],
 )
-def test_layout_needs_at_most_63_bits(umax, tmax, fits):
-    layout = farr.layout_for(0, umax, 0, tmax)
+def test_layout_needs_at_most_63_bits(umax, tmax, max_code, fits):
+    layout = farr.layout_for(0, umax, 0, tmax, max_code)
     assert (layout is not None) == fits
     if layout is not None:
-        assert layout.user_bits + layout.time_bits <= 63
-        assert (umax << layout.time_bits | tmax) < 2**63
+        # the largest key and the bound of the last code's slice stay below 2**63
+        assert (max_code << layout.code_shift | umax << layout.time_bits | tmax) < 2**63
+        assert (max_code + 1) << layout.code_shift < 2**63

@@ -181,19 +181,19 @@ class _Prepared:
         ASOF chain on the same table)."""
         chain = self.chain
         rows, *bounds = stats
-        layout = farr.layout_for(*bounds)
+        layout = farr.layout_for(*bounds, max(chain.codes.values()))
         if layout is None:
             return None
         raw = self.con.con
         ranges = farr.user_ranges(layout, rows)
 
-        def fetch(code: int, part: int) -> np.ndarray:
+        def fetch(part: int) -> np.ndarray:
             users = ranges[part] if len(ranges) > 1 else None
-            return raw.execute(farr.key_sql(chain.base, layout, code, users)).fetchnumpy()["k"]
+            return raw.execute(farr.key_sql(chain.base, layout, users)).fetchnumpy()["k"]
 
-        step_code = [chain.codes[step] for step in self.steps]
-        parts = farr.sorted_keys(fetch, list(dict.fromkeys(step_code)), len(ranges))
+        parts = farr.sorted_keys(fetch, len(ranges))
         chain.drop_base(self.run)
+        step_code = [chain.codes[step] for step in self.steps]
         return farr.chain_parts(parts, layout, step_code, self.window_s, mode)  # type: ignore[arg-type]
 
     def close(self) -> None:

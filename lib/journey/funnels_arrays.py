@@ -14,20 +14,20 @@ about 0.1 s per step. The engine still scans, filters and encodes the log (one s
 into a temp table); only 8 bytes per *step* event come out, from an engine in this same
 process, so nothing crosses a network. Warehouse and Spark backends keep the ASOF chain.
 
-Packing: ``key = (user - umin) << time_bits | (second - tmin)``, the bit widths those of the
-observed ranges, so sorting the keys orders by user, then second. Each distinct step event
-is fetched as its own key array (the engine filters the temp table by code), and numpy sorts
-one while the engine fetches the next. Users are independent, so each code is fetched as
-user ranges (one per core) that are sorted and chained in parallel threads: numpy's sort
-and binary search release the GIL. Needs integer user ids and at most 63 bits in all;
-otherwise :func:`layout_for` returns ``None`` and the caller runs the ASOF chain on the same
-temp table.
+Packing: ``key = code << (user_bits + time_bits) | (user - umin) << time_bits | (second - tmin)``
+(``code``: the step event's code, :func:`journey.funnels_sql.step_codes`), the bit widths those
+of the observed ranges, so sorting the keys orders by code, then user, then second: each step
+event is one contiguous, sorted slice. Users are independent, so the keys are fetched as user
+ranges (one per core), one query each; numpy sorts one range while the engine fetches the
+next, and the ranges are chained in parallel threads (numpy's sort and binary search release
+the GIL). Needs integer user ids and at most 63 bits in all; otherwise :func:`layout_for`
+returns ``None`` and the caller runs the ASOF chain on the same temp table.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -42,7 +42,7 @@ MIN_ROWS_PER_PART = 500_000
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """How (user, second) share one int64 key; offsets make both parts non-negative."""
+    """How (code, user, second) share one int64 key; offsets make every part non-negative."""
 
     umin: int
     tmin: int
@@ -54,14 +54,19 @@ class Layout:
         return max(self.user_span.bit_length(), 1)
 
     @property
+    def code_shift(self) -> int:
+        return self.user_bits + self.time_bits
+
+    @property
     def time_mask(self) -> int:
         return (1 << self.time_bits) - 1
 
 
-def layout_for(umin: int, umax: int, tmin: int, tmax: int) -> Layout | None:
-    """The packing for these ranges, or ``None`` when the key would need more than 63 bits."""
+def layout_for(umin: int, umax: int, tmin: int, tmax: int, max_code: int) -> Layout | None:
+    """The packing for these ranges, or ``None`` when a key would need more than 63 bits
+    (``max_code + 1`` bounds the last code's slice, so it must fit too)."""
     layout = Layout(int(umin), int(tmin), int(umax - umin), max(int(tmax - tmin).bit_length(), 1))
-    return layout if layout.user_bits + layout.time_bits <= 63 else None
+    return layout if layout.code_shift + int(max_code + 1).bit_length() <= 63 else None
 
 
 def user_ranges(layout: Layout, rows: int, cores: int | None = None) -> list[tuple[int, int]]:
@@ -73,30 +78,25 @@ def user_ranges(layout: Layout, rows: int, cores: int | None = None) -> list[tup
     return [(cuts[p], cuts[p + 1] - 1) for p in range(parts)]
 
 
-def key_sql(base: str, layout: Layout, code: int, users: tuple[int, int] | None = None) -> str:
-    """SQL for the packed keys ``k`` of the step events with ``code`` in the temp table ``base``
-    (``u, t, e``), optionally only for the user offsets ``users = (first, last)``."""
+def key_sql(base: str, layout: Layout, users: tuple[int, int] | None = None) -> str:
+    """SQL for the packed keys ``k`` of the temp table ``base`` (``u, t, e``), optionally only
+    for the user offsets ``users = (first, last)``."""
     offset = f"(u - ({layout.umin}))"
-    where = f"e = {int(code)}"
-    if users is not None:
-        where += f" AND {offset} BETWEEN {int(users[0])} AND {int(users[1])}"
-    key = f"(CAST({offset} AS BIGINT) << {layout.time_bits}) | (t - ({layout.tmin}))"
-    return f"SELECT {key} AS k FROM {base} WHERE {where}"
+    where = f" WHERE {offset} BETWEEN {int(users[0])} AND {int(users[1])}" if users is not None else ""
+    key = (
+        f"(CAST(e AS BIGINT) << {layout.code_shift}) | (CAST({offset} AS BIGINT) << {layout.time_bits}) "
+        f"| (t - ({layout.tmin}))"
+    )
+    return f"SELECT {key} AS k FROM {base}{where}"
 
 
-def sorted_keys(
-    fetch: Callable[[int, int], np.ndarray], codes: Sequence[int], parts: int = 1
-) -> list[dict[int, np.ndarray]]:
-    """Per user range, the sorted key array of each code (``fetch(code, part)`` gets one from
-    the engine). One thread runs the fetches in order while the arrays already fetched are
-    sorted in others (both release the GIL), so the sorting hides behind the fetching."""
-    out: list[dict[int, np.ndarray]] = [{} for _ in range(parts)]
+def sorted_keys(fetch: Callable[[int], np.ndarray], parts: int = 1) -> list[np.ndarray]:
+    """The sorted keys of each user range (``fetch(part)`` gets them from the engine). One
+    thread runs the fetches in order while those already fetched are sorted in others (both
+    release the GIL), so most of the sorting hides behind the fetching."""
     with ThreadPoolExecutor(max_workers=1) as engine, ThreadPoolExecutor(max_workers=parts) as cpu:
-        fetched = [(code, part, engine.submit(fetch, code, part)) for code in codes for part in range(parts)]
-        sorting = [(code, part, cpu.submit(_sorted_in_place, future)) for code, part, future in fetched]
-        for code, part, future in sorting:
-            out[part][code] = future.result()
-    return out
+        fetched = [engine.submit(fetch, part) for part in range(parts)]
+        return [future.result() for future in [cpu.submit(_sorted_in_place, f) for f in fetched]]
 
 
 def _sorted_in_place(fetched) -> np.ndarray:
@@ -150,11 +150,11 @@ class ValidSteps:
 
 
 def chain_parts(
-    parts: Sequence[Mapping[int, np.ndarray]], layout: Layout, step_code: Sequence[int], window_s: int, mode: Mode
+    parts: Sequence[np.ndarray], layout: Layout, step_code: Sequence[int], window_s: int, mode: Mode
 ) -> ValidSteps:
     """:func:`chain` on each user range, each in its own thread when there are several."""
 
-    def one(keys: Mapping[int, np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+    def one(keys: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
         return chain(keys, layout, step_code, window_s, mode)
 
     if len(parts) == 1:
@@ -169,10 +169,10 @@ def chain_parts(
 
 
 def chain(
-    keys: Mapping[int, np.ndarray], layout: Layout, step_code: Sequence[int], window_s: int, mode: Mode = "any_start"
+    keys: np.ndarray, layout: Layout, step_code: Sequence[int], window_s: int, mode: Mode = "any_start"
 ) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
-    """The valid events of every step (keys, chain starts) from the sorted keys of each step
-    event code, for one user range.
+    """The valid events of every step (keys without the code, chain starts) from the sorted
+    packed keys of one user range.
 
     ``step_code[k]`` is the code of step k + 1 (a step listed twice repeats its code, so one
     event may serve both, as in ClickHouse).
@@ -180,7 +180,8 @@ def chain(
     keys_out: list[np.ndarray] = []
     starts_out: list[np.ndarray | None] = []
     for k, code in enumerate(step_code):
-        rows = keys[code]
+        lo, hi = np.searchsorted(keys, [code << layout.code_shift, (code + 1) << layout.code_shift])
+        rows = keys[lo:hi] - (code << layout.code_shift)  # (user, second) keys, still sorted
         starts: np.ndarray | None
         if k == 0:
             if mode == "first_entry":
