@@ -91,7 +91,7 @@ def test_unparseable_dates_are_named(sample, tmp_path):
 def test_non_utf8_file_reports_the_byte(tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes("user_id,text\n1,caf\xe9\n".encode("latin-1"))
-    with pytest.raises(JourneyInputError, match=r"latin1\.csv: is not UTF-8 text \(byte 0xe9 at offset 18\)"):
+    with pytest.raises(JourneyInputError, match=r"latin1\.csv: is not valid UTF-8 \(byte 0xe9 at offset 18, line 2\)"):
         load_table(path, "feedback")
 
 

@@ -9,7 +9,6 @@ shifts every daily and weekly number by the machine's offset. Every failure rais
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +16,8 @@ from typing import Literal
 
 import pandas as pd
 import pandera.pandas as pa
-import pyarrow.parquet as pq
 
+from journey.files import read_table_file
 from journey.validation import check_option, input_error, quote_list
 
 Kind = Literal["int", "float", "str", "bool", "timestamp"]
@@ -127,16 +126,8 @@ def load_table(path: str | Path, table: TableName) -> pd.DataFrame:
     """Read a CSV or parquet file and return it typed and validated against ``table``'s contract."""
     check_option("table", table, CONTRACTS)
     path = Path(path)
-    where = path.name
-    if not path.exists():
-        raise input_error(str(path), "file not found", f"a CSV or parquet file with the {table} table")
-    if path.suffix.lower() == ".parquet":
-        frame = _read_parquet(path)
-    elif path.suffix.lower() in (".csv", ".txt"):
-        frame = _read_csv(path)
-    else:
-        raise input_error(where, f"unsupported file type {path.suffix!r}", "a .csv or .parquet file")
-    return validate_frame(frame, table, where)
+    frame = read_table_file(path, expected=f"a CSV or parquet file with the {table} table", dtype="str")
+    return validate_frame(frame, table, path.name)
 
 
 def validate_frame(frame: pd.DataFrame, table: TableName, where: str = "data") -> pd.DataFrame:
@@ -237,31 +228,6 @@ def _first_failure(exc: pa.errors.SchemaErrors, where: str):
 def _plain(value: object) -> str:
     """A failure value as a person would write it (no numpy reprs)."""
     return repr(value) if isinstance(value, str) else str(value)
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
-        raise input_error(path.name, "looks like a binary file (NUL bytes)", "a UTF-8 CSV text file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise input_error(
-            path.name, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", "UTF-8 encoding"
-        ) from None
-    try:
-        return pd.read_csv(io.StringIO(text), dtype="str", keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError:
-        raise input_error(path.name, "is empty", "a header line and at least one row") from None
-    except pd.errors.ParserError as exc:
-        raise input_error(path.name, f"is not valid CSV ({exc})", "comma-separated values") from None
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    try:
-        return pq.read_table(path).to_pandas()
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for corrupt files
-        raise input_error(path.name, f"is not a readable parquet file ({type(exc).__name__})", "parquet") from None
 
 
 def describe() -> str:

@@ -15,7 +15,6 @@ PII, and reports how many rows each step dropped so nothing disappears silently.
 from __future__ import annotations
 
 import html
-import io
 import re
 import warnings
 from collections.abc import Iterable, Mapping
@@ -28,6 +27,7 @@ import pandas as pd
 from journey import sources
 from journey.contracts import FEEDBACK_CHANNELS, has_offset, value_range
 from journey.feedback.pii import mask_pii_series
+from journey.files import read_table_file
 from journey.results import ResultMixin
 from journey.validation import input_error, quote_list, require_columns
 
@@ -224,28 +224,6 @@ def normalize_feedback(
     return FeedbackData(frame=out, n_input=n_input, dropped=dropped, pii_counts=pii_counts, source=where)
 
 
-def _read_file(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise input_error(str(path), "file not found", "an existing CSV or parquet file")
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix not in (".csv", ".tsv", ".txt"):
-        raise input_error(str(path), f"unsupported file type {suffix!r}", "a .csv, .tsv or .parquet file")
-    raw = path.read_bytes()
-    try:
-        decoded = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise input_error(
-            str(path),
-            f"is not valid UTF-8 (byte {raw[exc.start]:#04x} at offset {exc.start}, line {line})",
-            "a UTF-8 encoded file (re-export it as UTF-8)",
-        ) from None
-    sep = "\t" if suffix == ".tsv" else ","
-    return pd.read_csv(io.StringIO(decoded), sep=sep, dtype={"text": object}, keep_default_na=False, na_values=[""])
-
-
 def load_feedback(
     path: str | Path,
     *,
@@ -259,7 +237,7 @@ def load_feedback(
     "Stars": "rating", "Submitted": "ts"}``. Errors name the file.
     """
     path = Path(path)
-    frame = _read_file(path)
+    frame = read_table_file(path, expected="an existing CSV or parquet file", dtype={"text": object})
     if mapping:
         missing = [c for c in mapping if c not in frame.columns]
         if missing:
