@@ -184,3 +184,19 @@ def test_data_fingerprint_hashes_small_files_and_stats_large_ones(tmp_path, monk
     assert large.startswith("sha256+stat:")
     os.utime(data, ns=(1, 1))  # touched: the stat-based fingerprint changes too
     assert runner.data_fingerprint(str(data)) != large
+
+
+def test_a_crashed_worker_fails_its_report_with_a_rendered_page(tmp_path):
+    from journey import config, runner
+
+    notebook = config.project_root() / "notebooks" / "00-journey-overview.ipynb"
+    job = runner.ReportJob(
+        name="overview", title="Journey overview", notebook=str(notebook), parameters={"window_days": 28},
+        work_dir=str(tmp_path), timeout_s=60, window="not windowed (all data)", cwd=str(tmp_path),
+    )  # fmt: skip
+    outcome = runner._crashed(job, MemoryError("killed by the OOM killer"))
+    assert (outcome.name, outcome.status, outcome.ipynb, outcome.html) == ("overview", "failed", "", "overview.html")
+    assert outcome.error == "worker crashed: MemoryError: killed by the OOM killer"
+    assert outcome.notebook == "notebooks/00-journey-overview.ipynb" and outcome.parameters == {"window_days": 28}
+    page = (tmp_path / "overview.html").read_text()
+    assert "status-failed" in page and "worker crashed" in page

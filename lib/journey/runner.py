@@ -49,6 +49,24 @@ class ReportJob:
     cwd: str
     prepare_next: bool = True  # start a spare kernel for a following report
 
+    def outcome(
+        self, status: str, error: str, started: dt.datetime, seconds: float, cells_seconds: float, ipynb: str
+    ) -> ReportOutcome:
+        """This report's outcome; the job supplies its name, title, notebook, parameters and HTML name."""
+        return ReportOutcome(
+            name=self.name,
+            title=self.title,
+            notebook=str(Path(self.notebook).relative_to(config.project_root())),
+            status=status,
+            error=error,
+            started_at=started.isoformat(timespec="seconds"),
+            seconds=round(seconds, 3),
+            cells_seconds=round(cells_seconds, 3),
+            parameters=self.parameters,
+            html=f"{self.name}.html",
+            ipynb=ipynb,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ReportOutcome:
@@ -180,19 +198,7 @@ def execute_report(job: ReportJob) -> ReportOutcome:
         error=error,
     )
     _atomic_write(out_html, render_notebook(node, meta))
-    return ReportOutcome(
-        name=job.name,
-        title=job.title,
-        notebook=str(Path(job.notebook).relative_to(config.project_root())),
-        status=status,
-        error=error,
-        started_at=started.isoformat(timespec="seconds"),
-        seconds=round(time.perf_counter() - t0, 3),
-        cells_seconds=round(cells, 3),
-        parameters=job.parameters,
-        html=out_html.name,
-        ipynb=out_ipynb.name,
-    )
+    return job.outcome(status, error, started, time.perf_counter() - t0, cells, out_ipynb.name)
 
 
 def resolve_parameters(
@@ -409,19 +415,7 @@ def _crashed(job: ReportJob, exc: BaseException) -> ReportOutcome:
         _atomic_write(html, render_notebook(Path(job.notebook), meta))
     except Exception:  # noqa: BLE001 - rendering is best effort here
         _atomic_write(html, f"<!DOCTYPE html><title>{job.name}</title><p>failed: worker crashed</p>")
-    return ReportOutcome(
-        name=job.name,
-        title=job.title,
-        notebook=str(Path(job.notebook).relative_to(config.project_root())),
-        status="failed",
-        error=error,
-        started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        seconds=0.0,
-        cells_seconds=0.0,
-        parameters=job.parameters,
-        html=html.name,
-        ipynb="",
-    )
+    return job.outcome("failed", error, dt.datetime.now(dt.UTC), 0.0, 0.0, ipynb="")
 
 
 def _window_text(params: dict[str, Any]) -> str:
