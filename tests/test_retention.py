@@ -121,3 +121,28 @@ def test_cohort_table_renders_with_integer_period_columns():
     text = str(result)
     assert text.splitlines()[1].split() == ["cohort", "cohort_size", "0", "1"]
     assert "<td>2026-09-07T00:00:00</td>" in result._repr_html_()
+
+
+def test_start_shows_later_cohorts_but_first_events_come_from_all_history():
+    # user 1 bought before the start and again after it: not a new customer; user 2 is new
+    frame = log(
+        [(1, 0 * DAY, "buy"), (1, 15 * DAY, "buy"), (2, 15 * DAY, "buy"), (2, 22 * DAY, "buy"), (9, 30 * DAY, "x")]
+    )
+    table = retention.cohorts(frame, "buy", ["buy"], periods=1, start="2026-09-21").to_frame()
+    assert table["cohort"].dt.date.astype(str).tolist() == ["2026-09-21"]
+    assert table["cohort_size"].tolist() == [1] and table.loc[0, [0, 1]].tolist() == [1, 1]
+    # what cutting the history at the start would wrongly say: two new customers that week
+    cut = frame[frame["ts"] >= MONDAY + 14 * DAY]
+    assert retention.cohorts(cut, "buy", ["buy"], periods=1).to_frame()["cohort_size"].tolist() == [2]
+    # a start in mid-week shows that whole week: users' first events are known exactly
+    mid = retention.cohorts(frame, "buy", ["buy"], periods=1, start="2026-09-23").to_frame()
+    pd.testing.assert_frame_equal(mid, table)
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+def test_index_of_day_inverts_period_start(period):
+    import datetime as dt
+
+    for day in (dt.date(1970, 1, 1), dt.date(2026, 9, 7), dt.date(2026, 9, 13), dt.date(2028, 2, 29)):
+        index = retention.index_of_day(day, period)
+        assert retention.period_start(index, period) <= day < retention.period_start(index + 1, period)

@@ -32,6 +32,15 @@ def test_previous_window_has_the_same_length_and_touches():
     assert previous.days == 28 and previous.end == dt.date(2026, 10, 31)
 
 
+def test_trailing_window_ends_on_the_same_day_and_until_end_keeps_all_history():
+    window = Window(dt.date(2026, 11, 1), dt.date(2026, 11, 28))
+    shown = window.trailing(7 * 12)
+    assert shown.end == window.end and shown.days == 84 and shown.start == dt.date(2026, 9, 6)
+    stamps = ["2020-01-01T00:00:00Z", "2026-11-28T23:59:59Z", "2026-11-29T00:00:00Z"]
+    frame = pd.DataFrame({"ts": pd.to_datetime(stamps, format="ISO8601")})
+    assert int(window.until_end(sources.as_table(frame)).count().execute()) == 2
+
+
 def test_empty_end_date_resolves_to_latest_day_in_data():
     events = sources.connect().table("events")
     window = resolve_window(events, "", "", 28)

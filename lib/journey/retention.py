@@ -124,6 +124,14 @@ def period_index(table: ibis.Table, ts: str, period: str) -> ibis.Value:
     return days if period == "day" else (days + 3) // 7
 
 
+def index_of_day(day: dt.date, period: str) -> int:
+    """The index :func:`period_index` gives to any time on ``day`` (the inverse of :func:`period_start`)."""
+    if period == "month":
+        return day.year * 12 + day.month - 1
+    days = (day - dt.date(1970, 1, 1)).days
+    return days if period == "day" else (days + 3) // 7
+
+
 def period_start(index: int, period: str) -> dt.date:
     if period == "day":
         return dt.date(1970, 1, 1) + dt.timedelta(days=index)
@@ -141,6 +149,7 @@ def cohorts(
     rolling: bool = False,
     by: str | None = None,
     *,
+    start: str | dt.date | None = None,
     end: str | dt.date | None = None,
     user_id: str = "user_id",
     ts: str = "ts",
@@ -149,7 +158,10 @@ def cohorts(
     """Cohort retention table (definitions in the module docstring).
 
     ``end`` is the last observed UTC day (inclusive); empty means the day of the latest
-    event. ``by`` splits cohorts by the user's value on their first cohort event.
+    event. ``start`` shows only the cohorts from the period holding that UTC day on; a
+    user's first cohort event is still looked up in all the events given, so pass the full
+    history rather than cutting it at ``start`` (a cut makes earlier customers look new).
+    ``by`` splits cohorts by the user's value on their first cohort event.
     """
     check_option("period", period, PERIODS)
     returns = check_steps(return_events, "return_events")
@@ -157,6 +169,7 @@ def cohorts(
         raise input_error("parameter 'periods'", f"is {periods!r}", "a non-negative integer")
     table = prepare_events(events, user_id=user_id, ts=ts, event=event, extra=[by] if by else [])
     last_day = parse_date(end, "end") if end not in (None, "") else None
+    first_day = parse_date(start, "start") if start not in (None, "") else None
     columns = ["cohort", *([by] if by else []), "cohort_size", *range(periods + 1)]
     if row_count(table) == 0:
         empty = pd.DataFrame(columns=columns)
@@ -176,6 +189,8 @@ def cohorts(
     else:
         # the period index never decreases with time, so min(c) is the first event's period: no join back
         cohort = rows.group_by("u").aggregate(ft=rows.t.min(), c=rows.c.min(), b=ibis.literal(0))
+    if first_day is not None:
+        cohort = cohort.filter(cohort.c >= index_of_day(first_day, period))
 
     back = table.filter(table[event].isin(list(returns)))
     back = back.select(ru=back[user_id], rt=seconds(back, ts), p=period_index(back, ts, period))

@@ -69,6 +69,14 @@ class Window:
         end = self.start - dt.timedelta(days=1)
         return Window(end - dt.timedelta(days=self.days - 1), end)
 
+    def trailing(self, days: int) -> Window:
+        """The window of ``days`` days that ends on this window's last day."""
+        return Window(self.end - dt.timedelta(days=days - 1), self.end)
+
+    def until_end(self, table: ibis.Table, ts: str = "ts") -> ibis.Table:
+        """Rows of ``table`` up to the window's end, all history before it included."""
+        return table.filter(table[ts] < ibis.literal(self.end_ts))
+
     def filter(self, table: ibis.Table, ts: str = "ts") -> ibis.Table:
         """Rows of ``table`` whose ``ts`` falls inside the window (runs in the engine)."""
         column = table[ts]
