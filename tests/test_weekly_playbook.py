@@ -44,6 +44,15 @@ def test_weekly_playbook_runs_every_report_ok(weekly):
         assert r["parameters"]["end_date"] == "2026-11-22"
 
 
+def test_weekly_reports_carry_no_library_noise(weekly):
+    """Warnings and progress text on stderr (tqdm, deprecations) belong in logs, not in leadership's reports."""
+    reports, _ = weekly
+    pages = sorted(reports.glob("weekly-journey-review/*/*.html"))
+    assert pages
+    noisy = [p.name for p in pages if 'data-mime-type="application/vnd.jupyter.stderr"' in p.read_text()]
+    assert noisy == []
+
+
 @pytest.mark.browser
 def test_weekly_reports_open_cleanly_in_a_browser(weekly):
     if not Path(CHROMIUM).exists():

@@ -62,6 +62,9 @@ def import_bertopic() -> types.ModuleType:
     """The ``bertopic`` module, imported without its torch-based extras when it is not loaded yet."""
     if "bertopic" in sys.modules:
         return sys.modules["bertopic"]
+    from journey.feedback.embeddings import set_offline
+
+    set_offline()  # offline Hugging Face, and no tqdm "IProgress not found" (umap imports tqdm.auto) in reports
     held = [module for names in _OPTIONAL.values() for module in names.values() if module not in sys.modules]
     stand_in = "torch" not in sys.modules
     for module in held:
