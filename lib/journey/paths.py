@@ -5,6 +5,11 @@ A user's path **from** an event starts at their first occurrence of it and follo
 of it, ending with it. Events are ordered by time, ties by event name. Paths shorter than
 ``steps`` (the user had no more events) are kept as they are and end with ``(end)`` / start
 with ``(start)``. Ranking and counting run in the engine; pandas sees one row per path.
+
+``collapse_repeats=True`` first merges a user's consecutive runs of the same event into one
+(``view → view → view → cart`` becomes ``view → cart``), as PostHog's paths do: browsing
+sessions otherwise fill the top paths with ``product_view`` repeated ``steps`` times and
+hide where people go next. Only consecutive repeats merge; ``view → cart → view`` stays.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ class Paths(TableResult):
     anchor: str
     direction: str
     steps: int
+    collapse_repeats: bool
     users: int
     status: str
     table: pd.DataFrame
@@ -43,6 +49,7 @@ def paths(
     steps: int = 3,
     top: int = 10,
     *,
+    collapse_repeats: bool = False,
     user_id: str = "user_id",
     ts: str = "ts",
     event: str = "event",
@@ -56,10 +63,16 @@ def paths(
     table = prepare_events(events, user_id=user_id, ts=ts, event=event)
     columns = ["path", "users", "share"]
     if row_count(table) == 0:
-        return Paths(anchor, direction, steps, 0, "no events in the data", pd.DataFrame(columns=columns))
+        return Paths(
+            anchor, direction, steps, collapse_repeats, 0, "no events in the data", pd.DataFrame(columns=columns)
+        )
     check_events_exist(table, [anchor], event, "anchor")
     ranked = table.select(u=table[user_id], t=table[ts], e=table[event].cast("string"))
-    ranked = ranked.mutate(r=ibis.row_number().over(ibis.window(group_by="u", order_by=["t", "e"])))
+    order = ibis.window(group_by="u", order_by=["t", "e"])
+    if collapse_repeats:
+        ranked = ranked.mutate(previous=ranked.e.lag().over(order))
+        ranked = ranked.filter(ranked.previous.isnull() | (ranked.previous != ranked.e)).drop("previous")
+    ranked = ranked.mutate(r=ibis.row_number().over(order))
     hits = ranked.filter(ranked.e == anchor)
     first = hits.group_by(au=hits.u).aggregate(r0=hits.r.min())
     joined = ranked.join(first, ranked.u == first.au)
@@ -79,4 +92,4 @@ def paths(
     out = pd.DataFrame({"path": labels, "users": counted["users"].astype("int64")})
     out = out.sort_values(["users", "path"], ascending=[False, True]).head(top).reset_index(drop=True)
     out["share"] = out["users"] / total
-    return Paths(anchor, direction, steps, total, "ok", out)
+    return Paths(anchor, direction, steps, collapse_repeats, total, "ok", out)
