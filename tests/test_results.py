@@ -74,3 +74,40 @@ def test_table_results_return_a_copy_of_their_table():
     frame = rows.to_frame()
     frame.loc[0, "users"] = 99
     assert rows.table.loc[0, "users"] == 3
+
+
+def _library_results() -> list[type]:
+    """Every result class in the library (all modules imported, then the mixin's subclasses walked)."""
+    import importlib
+    import pkgutil
+
+    import journey
+
+    for info in pkgutil.walk_packages(journey.__path__, "journey."):
+        if not info.name.startswith(("journey.datasets", "journey.templates")):
+            importlib.import_module(info.name)
+    seen, todo = [], list(ResultMixin.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith("journey.") and cls.__name__ != "TableResult":
+            seen.append(cls)
+    return seen
+
+
+def test_every_library_result_has_a_readers_caption():
+    """Reports put the caption above each table: leadership must never read a class name like SRMResult."""
+    classes = _library_results()
+    assert len(classes) > 20
+    missing = [c.__qualname__ for c in classes if not c.caption and c.report_caption is ResultMixin.report_caption]
+    assert missing == []
+
+
+def test_caption_heads_the_html_and_text():
+    @dataclass(frozen=True, slots=True)
+    class Named(_Demo):
+        caption = "Effects <by> metric"
+
+    result = Named(_demo().frame)
+    assert result._repr_html_().startswith('<div class="journey-result"><strong>Effects &lt;by&gt; metric</strong>')
+    assert str(result).splitlines()[0] == "Effects <by> metric"

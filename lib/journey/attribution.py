@@ -45,6 +45,8 @@ class Attribution(TableResult):
     ``share`` of the model's conversions. Records the touch/conversion events, the time-decay
     ``half_life_days``, ``users`` with a touch, ``converters`` among them and a ``status``."""
 
+    caption = "Credit per channel and attribution model"
+
     touch_events: tuple[str, ...]
     conversion_event: str
     models: tuple[str, ...]
@@ -57,14 +59,6 @@ class Attribution(TableResult):
     def _shown(self) -> pd.DataFrame:
         # "conversions" here are credited counts, not a rate: keep the shared renderer from showing a percentage
         return display_frame(self.to_frame().rename(columns={"conversions": "credited", "revenue": "credited_revenue"}))
-
-    def _repr_html_(self) -> str:
-        table = self._shown().to_html(index=False, escape=True, border=0, classes="journey-result")
-        return f'<div class="journey-result"><strong>Attribution</strong>{table}</div>'
-
-    def __str__(self) -> str:
-        frame = self._shown()
-        return "Attribution: (empty)" if frame.empty else f"Attribution\n{frame.to_string(index=False)}"
 
     def pivot(self, value: str = "conversions") -> pd.DataFrame:
         """Channels as rows, models as columns (for the comparison plot)."""

@@ -61,6 +61,8 @@ class Funnel(TableResult):
     ``users``, ``conversion_from_start``, ``conversion_from_previous``).
     """
 
+    caption = "Users reaching each step"
+
     steps: tuple[str, ...]
     window_seconds: int
     mode: str
@@ -83,6 +85,8 @@ class Funnel(TableResult):
 class UserLevels(TableResult):
     """One row per user in the data: the user column and ``level`` (0 = never did step 1)."""
 
+    caption = "Furthest step per user"
+
     steps: tuple[str, ...]
     window_seconds: int
     mode: str
@@ -94,6 +98,8 @@ class UserLevels(TableResult):
 class TimeToConvert(TableResult):
     """Per step (from step 2): users reaching it and the median / 90th percentile of the seconds
     from the step-1 event that started the chain to the first time the step was reached."""
+
+    caption = "Time to reach each step"
 
     steps: tuple[str, ...]
     window_seconds: int
@@ -107,6 +113,8 @@ class FunnelTrend(TableResult):
     ``users``, ``conversion_from_start``. Recent weeks are right-censored: their users have
     had less time to finish, so read the last ``window`` of weeks with care."""
 
+    caption = "Funnel by entry week"
+
     steps: tuple[str, ...]
     window_seconds: int
     status: str
@@ -117,6 +125,8 @@ class FunnelTrend(TableResult):
 class Dropoff(TableResult):
     """For users who stopped at each step: their most common next events (any type) after the
     second they reached it. ``next_event`` is ``"(none)"`` when nothing followed."""
+
+    caption = "Where people went after dropping off"
 
     steps: tuple[str, ...]
     window_seconds: int

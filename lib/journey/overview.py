@@ -29,6 +29,8 @@ PURCHASE_EVENTS = ("purchase", "repeat_purchase")
 class StageKPIs(ResultMixin):
     """Users reaching each stage in the window and the previous window of the same length."""
 
+    caption = "Users reaching each stage"
+
     window: Window
     stages: tuple[str, ...]
     users: tuple[int, ...]
@@ -48,6 +50,8 @@ class StageKPIs(ResultMixin):
 @dataclass(frozen=True, slots=True)
 class HeadlineKPIs(ResultMixin):
     """Visitors, purchasers, conversion, orders and revenue in the window vs the previous one."""
+
+    caption = "Headline numbers"
 
     window: Window
     current: Mapping[str, float]

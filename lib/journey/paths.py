@@ -41,6 +41,11 @@ class Paths(TableResult):
     status: str
     table: pd.DataFrame
 
+    def report_caption(self) -> str:
+        where = "after the first" if self.direction == "from" else "up to the first"
+        merged = ", repeats merged" if self.collapse_repeats else ""
+        return f"Top {self.steps}-step paths {where} {self.anchor}{merged}"
+
 
 def paths(
     events: DataLike,

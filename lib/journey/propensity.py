@@ -43,6 +43,8 @@ class Propensity(ResultMixin):
     users, ``calibration`` (deciles of predicted vs observed on held-out users), ``scores`` (every
     user: ``user_id``, ``score``, ``decile``), ``n_obs``, ``base_rate``, ``status``."""
 
+    caption = "What predicts conversion (model coefficients)"
+
     outcome_event: str
     window_seconds: int
     alpha: float

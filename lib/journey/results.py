@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -80,24 +80,35 @@ class ResultMixin:
 
     __slots__ = ()
 
+    #: What the table is, in a reader's words: reports show it above the table (never the class name).
+    caption: ClassVar[str] = ""
+
     def to_frame(self) -> pd.DataFrame:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def report_caption(self) -> str:
+        """The heading above this result's table; results whose heading depends on their content override it."""
+        return self.caption or type(self).__name__
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """Plain records (JSON-friendly apart from timestamps)."""
         return self.to_frame().to_dict(orient="records")
 
+    def _shown(self) -> pd.DataFrame:
+        """The frame as displayed (formatted text); results that relabel columns for readers override it."""
+        return display_frame(self.to_frame())
+
     def _repr_html_(self) -> str:
         # to_html(escape=True) escapes every cell, so customer text cannot inject markup.
-        table = display_frame(self.to_frame()).to_html(index=False, escape=True, border=0, classes="journey-result")
-        title = html.escape(type(self).__name__)
-        return f'<div class="journey-result"><strong>{title}</strong>{table}</div>'
+        table = self._shown().to_html(index=False, escape=True, border=0, classes="journey-result")
+        title = html.escape(self.report_caption())
+        heading = f"<strong>{title}</strong>" if title else ""
+        return f'<div class="journey-result">{heading}{table}</div>'
 
     def __str__(self) -> str:
-        frame = display_frame(self.to_frame())
-        if frame.empty:
-            return f"{type(self).__name__}: (empty)"
-        return f"{type(self).__name__}\n{frame.to_string(index=False)}"
+        frame = self._shown()
+        caption = self.report_caption() or "Table"
+        return f"{caption}: (empty)" if frame.empty else f"{caption}\n{frame.to_string(index=False)}"
 
 
 class TableResult(ResultMixin):

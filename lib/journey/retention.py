@@ -44,6 +44,8 @@ class RetentionCurve(TableResult):
     """Average retention per period offset: ``period`` (k), ``cohorts`` and ``n_obs`` (users in
     cohorts that observed period k), ``users`` returned, ``rate`` with a Wilson CI at ``alpha``."""
 
+    caption = "Average retention by period"
+
     alpha: float
     method: str
     rolling: bool
@@ -59,6 +61,8 @@ class Cohorts(TableResult):
     ``by``, ``end`` (exclusive end of observation, UTC midnight) and ``status``.
     """
 
+    caption = "Retention by cohort"
+
     cohort_event: str
     return_events: tuple[str, ...]
     period: str
@@ -72,14 +76,6 @@ class Cohorts(TableResult):
     def _shown(self) -> pd.DataFrame:
         # period columns are integers in to_frame(); the shared renderer expects text labels
         return display_frame(self.to_frame().rename(columns=str))
-
-    def _repr_html_(self) -> str:
-        table = self._shown().to_html(index=False, escape=True, border=0, classes="journey-result")
-        return f'<div class="journey-result"><strong>Cohorts</strong>{table}</div>'
-
-    def __str__(self) -> str:
-        frame = self._shown()
-        return "Cohorts: (empty)" if frame.empty else f"Cohorts\n{frame.to_string(index=False)}"
 
     @property
     def rates(self) -> pd.DataFrame:

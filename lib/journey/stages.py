@@ -65,6 +65,10 @@ class StageTable(TableResult):
     status: str
     table: pd.DataFrame
 
+    def report_caption(self) -> str:
+        stage = "All stages" if self.stage == "all" else self.stage.capitalize()
+        return f"{stage}: {self.metric}"
+
 
 def _empty(stage: str, metric: str, columns: Sequence[str]) -> StageTable:
     return StageTable(stage, metric, "no events in the data", pd.DataFrame(columns=list(columns)))

@@ -74,7 +74,7 @@ def test_bad_input(texts, message) -> None:
 def test_rendering_pins_text() -> None:
     result = themes(SMALL[:4], seed=0, n_themes=2)
     text = str(result)
-    assert text.startswith("ThemeResult\n") and "share" in text and "%" in text
+    assert text.startswith("Feedback themes\n") and "share" in text and "%" in text
 
 
 @pytest.fixture

@@ -82,6 +82,8 @@ class MetricResult:
 class ExperimentResult(ResultMixin):
     """All comparisons of one analysis, with the choices that produced them and the SRM check."""
 
+    caption = "Effects by metric and variant"
+
     rows: tuple[MetricResult, ...]
     control: str
     variants: tuple[str, ...]

@@ -304,13 +304,17 @@ class Table(ResultMixin):
     """A small named table rendered with the project's formatting (power, chance to win)."""
 
     frame: pd.DataFrame
+    title: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         return self.frame
 
+    def report_caption(self) -> str:
+        return self.title
+
 
 def power_table(ro: Readout) -> Table:
-    return Table(ro.power)
+    return Table(ro.power, "Power reached")
 
 
 def chance_table(result: ExperimentResult) -> Table:
@@ -326,7 +330,8 @@ def chance_table(result: ExperimentResult) -> Table:
                 }
                 for r in result.rows
             ]
-        )
+        ),
+        "Chance to win and expected loss",
     )
 
 

@@ -43,6 +43,8 @@ class SegmentResult(ResultMixin):
     """Per-segment comparisons (``rows``, segment names in ``segment_of``) and the
     post-stratified overall effect per metric × variant (``overall``)."""
 
+    caption = "Effects by segment"
+
     by: str
     segment_of: tuple[str, ...]
     rows: tuple[MetricResult, ...]
@@ -135,6 +137,8 @@ def _post_stratified(metric: str, arm: str, parts: Sequence[Comparison], alpha: 
 @dataclass(frozen=True, slots=True)
 class NoveltyResult(ResultMixin):
     """Effect by day since exposure and the trend test (``slope`` per day, its ``pvalue``)."""
+
+    caption = "Effect by days since exposure"
 
     metric: str
     variant: str

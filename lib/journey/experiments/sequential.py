@@ -110,6 +110,8 @@ class SequentialResult(ResultMixin):
     ``tau``: mSPRT mixing scale (absolute effect units); ``planned_users``: ``n*`` (both arms).
     """
 
+    caption = "Every look with its sequential bounds"
+
     metric: str
     variant: str
     users: tuple[int, ...]

@@ -27,6 +27,8 @@ class SRMResult(ResultMixin):
     """Chi-square test of the split. ``counts`` / ``expected_share`` follow ``variants``;
     ``flagged`` is ``pvalue < threshold``."""
 
+    caption = "Traffic split by variant"
+
     variants: tuple[str, ...]
     counts: tuple[int, ...]
     expected_share: tuple[float, ...]

@@ -70,6 +70,8 @@ def parse_seed_themes(text: str) -> dict[str, list[str]] | None:
 class FeedbackAnalysis(ResultMixin):
     """Everything the feedback report shows; ``texts`` has one row per (masked) text of both windows."""
 
+    caption = "Feedback overview"
+
     window: Window
     previous: Window
     data: FeedbackData

@@ -53,6 +53,8 @@ class FeedbackData(ResultMixin):
     masked items per PII type; ``n_input`` the row count before normalisation.
     """
 
+    caption = "Feedback received"
+
     frame: pd.DataFrame
     n_input: int
     dropped: dict[str, int] = field(default_factory=dict)

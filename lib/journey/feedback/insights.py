@@ -41,6 +41,8 @@ class Finding:
 class Insights(ResultMixin):
     """Findings in reading order: pain points (worst first), emerging themes, then delights."""
 
+    caption = "Findings"
+
     findings: tuple[Finding, ...]
 
     def to_frame(self) -> pd.DataFrame:
@@ -150,6 +152,8 @@ def summary_sentences(
 @dataclass(frozen=True, slots=True)
 class Actions(ResultMixin):
     """Recommended actions, one row per pain point: ``theme``, ``resolution``, ``communication``, ``process``."""
+
+    caption = "Recommended actions"
 
     frame: pd.DataFrame
 

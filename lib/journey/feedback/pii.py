@@ -157,6 +157,8 @@ class MaskedTexts(ResultMixin):
     (zero included) so a report can say "no card numbers found" as well as "12 emails masked".
     """
 
+    caption = "Personal data masked"
+
     texts: pd.Series
     counts: dict[str, int] = field(default_factory=dict)
 

@@ -38,6 +38,8 @@ MIN_OBS = 10
 class Score(ResultMixin):
     """One experience score with its CI: ``metric`` (nps, csat, ces), ``value``, ``n_obs``, ``status``."""
 
+    caption = "Experience score"
+
     metric: str
     value: float
     ci_lower: float
@@ -122,6 +124,8 @@ def ces(scores: Sequence[float] | pd.Series, scale: tuple[int, int] = (1, 7), al
 class ScoreTrend(ResultMixin):
     """A score per period (``period`` start, ``value`` with CI, ``n_obs``, ``status``)."""
 
+    caption = "Score by period"
+
     metric: str
     frame: pd.DataFrame
     alpha: float = ALPHA
@@ -185,6 +189,8 @@ class ThemeImpact(ResultMixin):
     ``delight`` when above 0 and sentiment is not negative; by sentiment alone when the effect
     cannot be estimated; else ``neutral``), ``status``.
     """
+
+    caption = "Themes by volume, sentiment and impact"
 
     frame: pd.DataFrame
     alpha: float = ALPHA
@@ -286,6 +292,8 @@ def theme_impact(
 @dataclass(frozen=True, slots=True)
 class EmergingThemes(ResultMixin):
     """Theme shares now vs the previous window; ``emerging`` when the rise is significant (Holm)."""
+
+    caption = "Themes rising since the previous window"
 
     frame: pd.DataFrame
     alpha: float = ALPHA

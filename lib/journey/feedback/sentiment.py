@@ -110,6 +110,8 @@ class SentimentEvaluation(ResultMixin):
     the rating; CIs are Wilson 95% intervals over texts. ``folds`` is the number of CV folds.
     """
 
+    caption = "How well the sentiment model reads ratings"
+
     n_obs: int
     folds: int
     model_accuracy: float

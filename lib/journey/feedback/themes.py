@@ -96,6 +96,8 @@ class ThemeResult(ResultMixin):
     ``outliers_before`` the −1 count before outlier reduction, ``params`` the settings used.
     """
 
+    caption = "Feedback themes"
+
     themes: pd.DataFrame
     document_themes: pd.Series
     method: str
