@@ -111,3 +111,10 @@ def test_caption_heads_the_html_and_text():
     result = Named(_demo().frame)
     assert result._repr_html_().startswith('<div class="journey-result"><strong>Effects &lt;by&gt; metric</strong>')
     assert str(result).splitlines()[0] == "Effects <by> metric"
+
+
+def test_html_headers_have_spaces_so_wide_tables_wrap_instead_of_scrolling():
+    html = _demo()._repr_html_()
+    assert "<th>rel effect size</th>" in html and "<th>rel ci</th>" in html
+    assert "rel_effect_size" not in html
+    assert str(_demo()).splitlines()[1].split()[:2] == ["metric", "n_obs"]  # text keeps the column names

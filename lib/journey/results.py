@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-_PERCENT_MARKERS = ("share", "conversion", "rate", "chance_to_win")
+_PERCENT_MARKERS = ("share", "conversion", "rate", "chance_to_win", "variance_reduction")
 
 
 def _is_percent_column(name: str) -> bool:
@@ -100,7 +100,9 @@ class ResultMixin:
 
     def _repr_html_(self) -> str:
         # to_html(escape=True) escapes every cell, so customer text cannot inject markup.
-        table = self._shown().to_html(index=False, escape=True, border=0, classes="journey-result")
+        # headers with spaces wrap, so a ten-column table fits the page instead of scrolling sideways
+        shown = self._shown().rename(columns=lambda c: str(c).replace("_", " "))
+        table = shown.to_html(index=False, escape=True, border=0, classes="journey-result")
         title = html.escape(self.report_caption())
         heading = f"<strong>{title}</strong>" if title else ""
         return f'<div class="journey-result">{heading}{table}</div>'

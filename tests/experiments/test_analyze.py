@@ -101,9 +101,16 @@ def test_missing_declared_arm_gives_nan_row_with_status():
 
 def test_rendered_text_is_pinned():
     res = ab.analyze(make_experiment(users=4000, seed=2, lift=0.3), metrics=[ab.Proportion("converted")])
-    line = str(res).splitlines()[2].split()
-    assert line[:4] == ["converted", "treatment", "2,019", "1,981"]
-    assert line[-1] == "ok"
+    caption, header, line = str(res).splitlines()[:3]
+    assert caption == "Effects by metric and variant"
+    # reports show the decision columns (the rest stay in to_frame()): no sideways scrolling
+    assert header.split() == [
+        "metric", "variant", "control_mean", "treatment_mean", "rel_effect_size", "rel_ci", "pvalue_adjusted",
+        "chance_to_win", "variance_reduction", "status",
+    ]  # fmt: skip
+    assert line.split()[:5] == ["converted", "treatment", "0.102", "0.136", "33.7%"]
+    assert line.split()[-1] == "ok"
+    assert len(res.to_frame().columns) == 17
 
 
 @pytest.mark.parametrize(

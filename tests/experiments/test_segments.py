@@ -21,6 +21,10 @@ def test_segment_rows_match_per_segment_analysis_and_family_adjustment():
     row = frame[(frame.segment == "mobile") & (frame.metric == "converted")].iloc[0]
     assert row.pvalue == pytest.approx(one.pvalue, rel=1e-12)
     np.testing.assert_allclose(frame.pvalue_adjusted, multipletests(frame.pvalue, method="fdr_bh")[1], rtol=1e-12)
+    shown = str(res).splitlines()
+    assert shown[0] == "Effects by segment"
+    assert shown[1].split()[:4] == ["segment", "n_control", "n_treatment", "metric"]
+    assert "chance_to_win" not in shown[1] and "rel_ci" in shown[1] and len(shown) == 2 + len(frame)
 
 
 def test_post_stratified_effect_is_share_weighted_mean_of_segment_effects():

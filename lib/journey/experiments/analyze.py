@@ -24,13 +24,20 @@ from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.multiple import Correction, adjust_pvalues, adjusted_alpha
 from journey.experiments.srm import SRMResult, srm_from_counts
 from journey.experiments.stats import Moments, pooled_quantiles, reduce_moments
-from journey.results import ResultMixin
+from journey.results import ResultMixin, display_frame
 from journey.sources import DataLike, as_table
 from journey.validation import check_option, input_error, quote_list, require_columns
 
 FRAME_COLUMNS = (
     "metric", "variant", "n_control", "n_treatment", "control_mean", "treatment_mean", "effect_size",
     "effect_ci_lower", "effect_ci_upper", "rel_effect_size", "rel_ci_lower", "rel_ci_upper", "pvalue",
+    "pvalue_adjusted", "chance_to_win", "variance_reduction", "status",
+)  # fmt: skip
+# What a report shows of those (to_frame() keeps them all): seventeen columns scroll sideways, and a reader
+# decides on the relative effect, its interval, the adjusted p-value and the chance to win. Absolute effects
+# and unadjusted p-values stay in to_frame() and details_frame().
+SHOWN_COLUMNS = (
+    "metric", "variant", "control_mean", "treatment_mean", "rel_effect_size", "rel_ci_lower", "rel_ci_upper",
     "pvalue_adjusted", "chance_to_win", "variance_reduction", "status",
 )  # fmt: skip
 
@@ -99,6 +106,9 @@ class ExperimentResult(ResultMixin):
         """One row per metric × non-control variant, with exactly the public columns."""
         records = [r.record() for r in self.rows]
         return pd.DataFrame(records, columns=list(FRAME_COLUMNS))
+
+    def _shown(self) -> pd.DataFrame:
+        return display_frame(self.to_frame()[list(SHOWN_COLUMNS)])
 
     def details_frame(self) -> pd.DataFrame:
         """Every field (standard errors, method, adjusted intervals, guardrail tests ...)."""

@@ -22,6 +22,7 @@ from scipy import stats
 
 from journey.experiments.analyze import (
     FRAME_COLUMNS,
+    SHOWN_COLUMNS,
     MetricResult,
     _adjust,
     _metric_row,
@@ -33,7 +34,7 @@ from journey.experiments.estimators import Adjustment, Comparison, RelCI, compar
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.multiple import Correction
 from journey.experiments.stats import Moments, reduce_moments
-from journey.results import ResultMixin
+from journey.results import ResultMixin, display_frame
 from journey.sources import DataLike, as_table
 from journey.validation import check_option, input_error, quote_list, require_columns
 
@@ -56,6 +57,11 @@ class SegmentResult(ResultMixin):
         frame = pd.DataFrame([r.record() for r in self.rows], columns=list(FRAME_COLUMNS))
         frame.insert(0, "segment", list(self.segment_of))
         return frame
+
+    def _shown(self) -> pd.DataFrame:
+        # segment sizes matter here (a small segment's wide interval), the Bayesian view does not
+        shown = ["segment", "n_control", "n_treatment", *(c for c in SHOWN_COLUMNS if c != "chance_to_win")]
+        return display_frame(self.to_frame()[shown])
 
 
 def _table_and_moments(data, variant, metrics, by):
