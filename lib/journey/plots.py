@@ -45,6 +45,14 @@ class Figure:
         return f"Figure({self.alt!r}, {len(self.png)} bytes)"
 
 
+def no_data(what: str) -> plt.Figure:
+    """A small placeholder so an empty window still renders a report (with the reason)."""
+    fig, ax = plt.subplots(figsize=(6, 1.2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, f"No data for {what} in this window", ha="center", va="center")
+    return fig
+
+
 def show(fig: plt.Figure, alt: str) -> Figure:
     """Close ``fig`` and return it as a PNG with ``alt`` text (say what the plot shows)."""
     if not alt.strip():

@@ -12,23 +12,16 @@ import seaborn as sns
 
 from journey.attribution import Attribution
 from journey.funnels import Funnel, TimeToConvert
+from journey.plots import no_data
 from journey.retention import Cohorts, RetentionCurve
 from journey.stages import StageTable
-
-
-def _no_data(what: str) -> plt.Figure:
-    """A small placeholder so an empty window still renders a report (with the reason)."""
-    fig, ax = plt.subplots(figsize=(6, 1.2))
-    ax.axis("off")
-    ax.text(0.5, 0.5, f"No data for {what} in this window", ha="center", va="center")
-    return fig
 
 
 def funnel_bars(result: Funnel, title: str = "") -> plt.Figure:
     """Horizontal bars of users per step, labelled with users, conversion from start and step conversion."""
     frame = result.table
     if frame.empty or frame["users"].max() == 0:
-        return _no_data("the funnel")
+        return no_data("the funnel")
     fig, ax = plt.subplots(figsize=(8, 0.6 * len(frame) + 1.2))
     ax.barh(frame["step"], frame["users"], color=sns.color_palette()[0])
     for y, row in enumerate(frame.itertuples()):
@@ -46,7 +39,7 @@ def funnel_by(result: Funnel) -> plt.Figure:
     """Conversion from the first step to each step, one line per breakdown value."""
     frame = result.table
     if frame.empty:
-        return _no_data("the funnel breakdown")
+        return no_data("the funnel breakdown")
     fig, ax = plt.subplots(figsize=(8, 3.8))
     for value, group in frame.groupby(result.by, sort=True):
         ax.plot(
@@ -62,7 +55,7 @@ def time_to_convert(result: TimeToConvert) -> plt.Figure:
     """Median and 90th percentile hours from the chain start to each step."""
     frame = result.table
     if frame.empty or frame["users"].sum() == 0:
-        return _no_data("time to convert")
+        return no_data("time to convert")
     fig, ax = plt.subplots(figsize=(8, 3.2))
     y = np.arange(len(frame))
     ax.barh(y - 0.2, frame["median_seconds"] / 3600, height=0.4, label="median")
@@ -78,7 +71,7 @@ def exposure_effects(result: StageTable) -> plt.Figure:
     """Difference in conversion (exposed - unexposed) with its CI, one row per exposure."""
     frame = result.table.dropna(subset=["effect_size"])
     if frame.empty:
-        return _no_data("exposures")
+        return no_data("exposures")
     fig, ax = plt.subplots(figsize=(8, 0.55 * max(len(frame), 1) + 1.2))
     y = np.arange(len(frame))
     err = [frame["effect_size"] - frame["effect_size_ci_lower"], frame["effect_size_ci_upper"] - frame["effect_size"]]
@@ -94,7 +87,7 @@ def cohort_heatmap(result: Cohorts) -> plt.Figure:
     """Retention rates per cohort (rows) and period (columns); blank cells are not yet observed."""
     rates = result.rates
     if rates.empty:
-        return _no_data("cohorts")
+        return no_data("cohorts")
     matrix = rates[list(range(result.periods + 1))].astype(float)
     matrix.index = [f"{c:%Y-%m-%d} ({n:,})" for c, n in zip(rates["cohort"], rates["cohort_size"], strict=True)]
     fig, ax = plt.subplots(figsize=(9, 0.35 * len(matrix) + 1.5))
@@ -108,7 +101,7 @@ def cohort_heatmap(result: Cohorts) -> plt.Figure:
 def retention_curve(result: RetentionCurve) -> plt.Figure:
     frame = result.table.dropna(subset=["rate"])
     if frame.empty:
-        return _no_data("retention")
+        return no_data("retention")
     fig, ax = plt.subplots(figsize=(8, 3.2))
     ax.plot(frame["period"], frame["rate"], marker="o")
     ax.fill_between(frame["period"], frame["rate_ci_lower"], frame["rate_ci_upper"], alpha=0.25)
@@ -122,7 +115,7 @@ def attribution_comparison(result: Attribution) -> plt.Figure:
     """Share of conversions credited to each channel, one bar group per channel, one bar per model."""
     wide = result.pivot("share")
     if wide.empty:
-        return _no_data("attribution")
+        return no_data("attribution")
     fig, ax = plt.subplots(figsize=(9, 3.8))
     wide.plot.bar(ax=ax, width=0.8)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
@@ -136,7 +129,7 @@ def rate_bars(result: StageTable, label: str, value: str, xlabel: str) -> plt.Fi
     """A simple bar per row (e.g. conversion by page-load bucket, bounce by channel)."""
     frame = result.table
     if frame.empty:
-        return _no_data(xlabel)
+        return no_data(xlabel)
     fig, ax = plt.subplots(figsize=(8, 3.2))
     ax.bar(frame[label].astype(str), frame[value])
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.1%}"))

@@ -1,0 +1,61 @@
+"""The theme map keeps its labels apart: crowded themes must stay readable in the feedback report."""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from journey.feedback.theme_plot import theme_map_figure
+from journey.validation import JourneyInputError
+
+
+def _crowded(n: int = 15) -> pd.DataFrame:
+    """Themes with long names, most of them packed into one corner (as similar themes are)."""
+    rng = np.random.default_rng(3)
+    x = np.r_[rng.normal(0, 0.02, n - 3), [1.0, -1.0, 0.5]]
+    y = np.r_[rng.normal(0, 0.02, n - 3), [1.0, 0.8, -1.0]]
+    return pd.DataFrame(
+        {
+            "theme": [f"Theme {i}: delivery arrived late again" for i in range(n)],
+            "x": x,
+            "y": y,
+            "size": rng.integers(5, 80, n),
+            "sentiment": rng.uniform(-1, 1, n),
+        }
+    )
+
+
+def test_labels_do_not_overlap_on_a_crowded_map():
+    fig = theme_map_figure(_crowded())
+    fig.tight_layout()  # as plots.show does before saving
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) == 15
+    overlapping = [(a, b) for (a, ba), (b, bb) in itertools.combinations(enumerate(boxes), 2) if ba.overlaps(bb)]
+    assert overlapping == []
+    plt.close(fig)
+
+
+def test_only_the_largest_themes_are_drawn_and_columns_are_checked():
+    frame = _crowded(30)
+    fig = theme_map_figure(frame, top=10)
+    shown = {t.get_text() for t in fig.axes[0].texts}
+    assert shown == set(frame.nlargest(10, "size")["theme"])
+    plt.close(fig)
+    with pytest.raises(JourneyInputError, match="sentiment"):
+        theme_map_figure(frame.drop(columns="sentiment"))
+
+
+def test_an_empty_map_still_draws():
+    """Fewer than three themes give an empty map (analysis._theme_map): the report keeps its figure."""
+    fig = theme_map_figure(pd.DataFrame(columns=["theme", "x", "y", "size", "sentiment"]))
+    assert [t.get_text() for t in fig.axes[0].texts] == [
+        "No data for a theme map (fewer than three themes) in this window"
+    ]
+    plt.close(fig)
