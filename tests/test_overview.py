@@ -43,6 +43,13 @@ def test_headline_matches_pandas(events):
     assert result["orders"] == len(bought)
 
 
+def test_headline_table_shows_conversion_as_a_percentage(events):
+    result = overview.headline_kpis(events, WINDOW)
+    rows = {line.split()[0]: line.split()[1:] for line in str(result).splitlines()[2:]}
+    assert rows["conversion"][0] == f"{result.current['conversion'] * 100:.3g}%"
+    assert rows["visitors"][0] == f"{result.current['visitors']:,}"
+
+
 def test_empty_window_gives_nan_conversion_not_zero(events):
     empty = Window(dt.date(2030, 1, 1), dt.date(2030, 1, 7))
     result = overview.headline_kpis(events, empty).current

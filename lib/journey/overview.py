@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import ibis
 import pandas as pd
 
-from journey.results import ResultMixin
+from journey.results import ResultMixin, display_frame, format_number
 from journey.sources import DataLike, as_table
 from journey.stages import STAGE_EVENTS, stage_case
 from journey.validation import require_columns
@@ -64,6 +64,15 @@ class HeadlineKPIs(ResultMixin):
             change = (value - prev) / prev if prev and not math.isnan(prev) else math.nan
             rows.append({"metric": metric, "value": value, "previous": prev, "rel_change": change})
         return pd.DataFrame(rows)
+
+    def _shown(self) -> pd.DataFrame:
+        # each row is its own metric: the conversion row reads as a percentage, like the summary says it
+        frame = self.to_frame()
+        shown = display_frame(frame)
+        rate = frame["metric"] == "conversion"
+        for column in ("value", "previous"):
+            shown.loc[rate, column] = [format_number(v, "conversion") for v in frame.loc[rate, column]]
+        return shown
 
 
 def stage_kpis(data: DataLike, window: Window, stages: Mapping[str, Sequence[str]] | None = None) -> StageKPIs:
