@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 
 import matplotlib
 
@@ -43,6 +44,20 @@ class Figure:
 
     def __repr__(self) -> str:
         return f"Figure({self.alt!r}, {len(self.png)} bytes)"
+
+
+_DURATION_UNITS = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
+#: Tick positions (seconds) for log-scaled duration axes: 1 s, 10 s, 1 min, 10 min, 1 h, 6 h, 1 d, 7 d, 30 d.
+DURATION_TICKS = (1, 10, 60, 600, 3_600, 21_600, 86_400, 604_800, 2_592_000)
+
+
+def duration_label(seconds: float) -> str:
+    """``"46 s"``, ``"4.8 min"``, ``"2.2 d"``: the largest unit with a value of at least 1, two digits."""
+    if not math.isfinite(seconds):
+        return "n/a"
+    unit, size = next(((u, n) for u, n in _DURATION_UNITS if abs(seconds) >= n), ("s", 1))
+    value = seconds / size
+    return f"{value:.0f} {unit}" if abs(value) >= 10 or value == int(value) else f"{value:.2g} {unit}"
 
 
 def no_data(what: str) -> plt.Figure:

@@ -12,7 +12,7 @@ import seaborn as sns
 
 from journey.attribution import Attribution
 from journey.funnels import Funnel, TimeToConvert
-from journey.plots import no_data
+from journey.plots import DURATION_TICKS, duration_label, no_data
 from journey.retention import Cohorts, RetentionCurve
 from journey.stages import StageTable
 
@@ -52,18 +52,33 @@ def funnel_by(result: Funnel) -> plt.Figure:
 
 
 def time_to_convert(result: TimeToConvert) -> plt.Figure:
-    """Median and 90th percentile hours from the chain start to each step."""
+    """Median and 90th percentile time from the chain start to each step, on a log scale.
+
+    Medians are often seconds and 90th percentiles days (people come back later): on a linear
+    axis the medians vanish, so the axis is logarithmic with plain-duration ticks and every bar
+    says its value.
+    """
     frame = result.table
     if frame.empty or frame["users"].sum() == 0:
         return no_data("time to convert")
-    fig, ax = plt.subplots(figsize=(8, 3.2))
+    fig, ax = plt.subplots(figsize=(8, 0.7 * len(frame) + 1.4))
     y = np.arange(len(frame))
-    ax.barh(y - 0.2, frame["median_seconds"] / 3600, height=0.4, label="median")
-    ax.barh(y + 0.2, frame["p90_seconds"] / 3600, height=0.4, label="90th percentile")
+    longest = 1.0
+    for offset, column, label in ((-0.2, "median_seconds", "median"), (0.2, "p90_seconds", "90th percentile")):
+        seconds = frame[column].astype(float).clip(lower=1.0)  # a log axis has no 0: under a second shows as 1 s
+        ax.barh(y + offset, seconds, height=0.4, label=label)
+        for yi, value, raw in zip(y + offset, seconds, frame[column], strict=True):
+            ax.text(value * 1.1, yi, duration_label(float(raw)), va="center", fontsize=8)
+        longest = max(longest, float(np.nanmax(seconds)))
+    ax.set_xscale("log")
+    ticks = [t for t in DURATION_TICKS if t <= longest * 3]
+    ax.set_xticks(ticks, [duration_label(t) for t in ticks])
+    ax.minorticks_off()
+    ax.set_xlim(1, longest * 4)  # room for the value labels
     ax.set_yticks(y, frame["step"])
     ax.invert_yaxis()
-    ax.set_xlabel("hours from the first step")
-    ax.legend()
+    ax.set_xlabel("time from the first step (log scale)")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)  # clear of the bars
     return fig
 
 
