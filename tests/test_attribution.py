@@ -147,6 +147,16 @@ def test_no_events_gives_status():
     assert result.to_frame().empty and "no events" in result.status
 
 
-def test_rendering_shows_credited_counts_not_percentages():
-    text = str(attribution.attribute(FRAME, ["visit"], "buy", models=["first"]))
-    assert "credited" in text and "2" in text.splitlines()[2] and "200%" not in text
+def test_rendering_shows_one_row_per_channel_with_each_models_share():
+    result = attribution.attribute(FRAME, ["visit"], "buy", models=["first", "last"])
+    lines = str(result).splitlines()
+    assert lines[0] == "Share of conversions credited to each channel, by model"
+    assert lines[1].split() == ["channel", "first", "last"]
+    shown = {line.split()[0]: line.split()[1:] for line in lines[2:]}
+    share = result.pivot("share")
+    assert set(shown) == set(share.index)
+    for channel, (first, last) in shown.items():
+        assert (
+            first == f"{share.loc[channel, 'first'] * 100:.3g}%" and last == f"{share.loc[channel, 'last'] * 100:.3g}%"
+        )
+    assert result.to_frame().columns.tolist()[:4] == ["channel", "model", "conversions", "revenue"]  # data unchanged

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from journey.event_input import check_events_exist, check_steps, prepare_events, row_count
-from journey.results import TableResult, display_frame
+from journey.results import TableResult, display_frame, format_number
 from journey.sources import DataLike
 from journey.validation import check_option, input_error
 
@@ -45,7 +45,7 @@ class Attribution(TableResult):
     ``share`` of the model's conversions. Records the touch/conversion events, the time-decay
     ``half_life_days``, ``users`` with a touch, ``converters`` among them and a ``status``."""
 
-    caption = "Credit per channel and attribution model"
+    caption = "Share of conversions credited to each channel, by model"
 
     touch_events: tuple[str, ...]
     conversion_event: str
@@ -57,8 +57,13 @@ class Attribution(TableResult):
     table: pd.DataFrame
 
     def _shown(self) -> pd.DataFrame:
-        # "conversions" here are credited counts, not a rate: keep the shared renderer from showing a percentage
-        return display_frame(self.to_frame().rename(columns={"conversions": "credited", "revenue": "credited_revenue"}))
+        # one row per channel and a column per model reads at a glance (the long table had channels x models rows);
+        # credited counts and revenue stay in to_frame()
+        if self.table.empty:
+            return display_frame(self.to_frame())
+        wide = self.pivot("share")
+        shown = wide.apply(lambda column: [format_number(v, "share") for v in column])
+        return shown.rename_axis(columns=None).reset_index()
 
     def pivot(self, value: str = "conversions") -> pd.DataFrame:
         """Channels as rows, models as columns (for the comparison plot)."""

@@ -132,11 +132,12 @@ def attribution_comparison(result: Attribution) -> plt.Figure:
     if wide.empty:
         return no_data("attribution")
     fig, ax = plt.subplots(figsize=(9, 3.8))
-    wide.plot.bar(ax=ax, width=0.8)
+    wide.plot.bar(ax=ax, width=0.8, rot=0)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     ax.set_ylabel("share of conversions")
     ax.set_xlabel("")
-    ax.legend(title="model", fontsize=8, ncols=4)
+    # above the axes: inside, the legend covered the tallest bars
+    ax.legend(title="model", fontsize=8, ncols=min(len(wide.columns), 7), loc="lower center", bbox_to_anchor=(0.5, 1.0))
     return fig
 
 
