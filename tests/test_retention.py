@@ -120,7 +120,11 @@ def test_cohort_table_renders_with_integer_period_columns():
     result = retention.cohorts(frame, "s", ["r"], periods=1)
     text = str(result)
     assert text.splitlines()[1].split() == ["cohort", "cohort_size", "0", "1"]
-    assert "<td>2026-09-07T00:00:00</td>" in result._repr_html_()
+    assert "<td>2026-09-07</td>" in result._repr_html_()
+    unfinished = retention.cohorts(frame, "s", ["r"], periods=6)
+    assert unfinished.to_frame()[6].isna().all()
+    cells = unfinished._shown().iloc[0].tolist()
+    assert cells[2:] == ["0", "1", "0", "0", "", "", ""]  # periods not ended are blank, as in the heatmap, not 0
 
 
 def test_start_shows_later_cohorts_but_first_events_come_from_all_history():

@@ -50,7 +50,8 @@ def format_number(value: Any, column: str = "") -> str:
             return f"{value:,.0f}"
         return f"{value:.3g}"
     if isinstance(value, pd.Timestamp):
-        return value.isoformat()
+        # period starts (cohorts, weeks) are midnights: a date reads better than 2026-09-07T00:00:00
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
     return str(value)
 
 

@@ -74,8 +74,10 @@ class Cohorts(TableResult):
     table: pd.DataFrame
 
     def _shown(self) -> pd.DataFrame:
-        # period columns are integers in to_frame(); the shared renderer expects text labels
-        return display_frame(self.to_frame().rename(columns=str))
+        # period columns are integers in to_frame(); the shared renderer expects text labels. Periods that had
+        # not ended are missing (<NA>): blank, as in the heatmap, never 0
+        shown = display_frame(self.to_frame().rename(columns=str))
+        return shown.replace("<NA>", "")
 
     @property
     def rates(self) -> pd.DataFrame:
