@@ -57,6 +57,7 @@ def test_srm_banner_blocks_and_escapes():
 
     flagged = ab.srm_banner(srm_from_counts({"<b>a</b>": 1000, "b": 800}))._repr_html_()
     assert 'role="alert"' in flagged and "<b>a</b>" not in flagged and "&lt;b&gt;" in flagged
+    assert flagged.lower().count("sample ratio mismatch") == 1  # said once, not "mismatch. Sample ratio mismatch:"
     assert "alert" not in ab.srm_banner(srm_from_counts({"a": 1000, "b": 1001}))._repr_html_()
 
 

@@ -341,7 +341,7 @@ def srm_banner(srm) -> HTMLBlock:
     if srm.flagged:
         return HTMLBlock(
             '<div class="journey-warning" role="alert" style="border:3px solid #b00020;padding:0.8em;'
-            'background:#fff0f0"><strong>STOP — sample ratio mismatch.</strong> ' + text + "</div>"
+            'background:#fff0f0"><strong>STOP.</strong> ' + text + "</div>"  # the sentence names the mismatch
         )
     return HTMLBlock(f'<p class="journey-note">{text}</p>')
 
