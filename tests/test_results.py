@@ -49,6 +49,13 @@ def test_html_escapes_customer_text():
     assert "&lt;b&gt;revenue&lt;/b&gt;" in html
 
 
+def test_percentages_never_use_scientific_notation():
+    assert format_number(2.1e-7, "variance_reduction") == "<0.01%"
+    assert format_number(-3e-6, "rel_effect_size") == ">-0.01%"
+    assert format_number(0.00054, "share") == "0.054%"
+    assert format_number(0.0, "share") == "0%"
+
+
 def test_nan_is_shown_as_nan_never_as_zero():
     assert format_number(float("nan"), "pvalue") == "NaN"
     assert format_number(0.0, "pvalue") == "0.0000"

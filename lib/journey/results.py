@@ -43,6 +43,8 @@ def format_number(value: Any, column: str = "") -> str:
         if column.startswith("pvalue"):
             return "<0.0001" if 0 < value < 1e-4 else f"{value:.4f}"
         if _is_percent_column(column):
+            if 0 < abs(value) < 1e-4:  # never scientific notation ("2.1e-05%") in front of a reader
+                return "<0.01%" if value > 0 else ">-0.01%"
             return f"{value * 100:.3g}%" if abs(value) >= 0.001 or value == 0 else f"{value * 100:.2g}%"
         if value == 0:
             return "0"
