@@ -163,3 +163,18 @@ def test_integer_variant_labels_work():
     df["variant"] = (df.variant == "treatment").astype(int)
     row = ab.analyze(df, control=0, metrics=[ab.Proportion("converted")]).get("converted")
     assert row.variant == "1" and row.status == "ok"
+
+
+def test_expected_loss_is_relative_to_control_for_every_metric():
+    """Beta-binomial loss (in conversion rate) is divided by the control rate, matching the Gaussian model's units."""
+    from journey.experiments import bayes
+
+    df = make_experiment(users=6000, seed=5, lift=0.1)
+    res = ab.analyze(df, metrics=[ab.Proportion("converted"), ab.Mean("revenue")])
+    row = res.get("converted")
+    c, t = df[df.variant == "control"].converted, df[df.variant == "treatment"].converted
+    post = bayes.beta_binomial(int(c.sum()), len(c), int(t.sum()), len(t))
+    assert row.expected_loss == pytest.approx(post.expected_loss / c.mean(), rel=1e-9)
+    revenue = res.get("revenue")
+    gauss = bayes.gaussian(revenue.rel_effect_size, revenue.rel_se, 0.0, 0.3, True)
+    assert revenue.expected_loss == pytest.approx(gauss.expected_loss, rel=1e-12)

@@ -64,7 +64,7 @@ def test_srm_banner_blocks_and_escapes():
 def test_tables_for_the_notebook():
     res = ab.analyze(make_experiment(users=4_000, seed=2), metrics=METRICS)
     chance = ab.chance_table(res).to_frame()
-    assert list(chance.columns) == ["metric", "variant", "chance_to_win", "expected_loss"]
+    assert list(chance.columns) == ["metric", "variant", "chance_to_win", "rel_expected_loss"]
     forest = ab.forest_frame(res)
     assert forest.loc[1, "margin"] == -0.10
     block = ab.decision_block(decide(res))._repr_html_()

@@ -47,7 +47,9 @@ class MetricResult:
     """One metric × treatment variant. ``pvalue`` is two-sided superiority for primary and
     secondary metrics and one-sided non-inferiority (``H0: worse by at least margin``) for
     guardrails; ``pvalue_adjusted`` applies the result's correction (guardrails: unadjusted).
-    ``effect_adj_ci_*`` / ``rel_adj_ci_*`` are intervals at the multiplicity-adjusted level."""
+    ``effect_adj_ci_*`` / ``rel_adj_ci_*`` are intervals at the multiplicity-adjusted level.
+    ``expected_loss`` is relative to the control value (0.02 = 2% of it) for every metric, so one
+    column compares: the beta-binomial's loss in conversion rate is divided by the control rate."""
 
     metric: str
     variant: str
@@ -328,6 +330,7 @@ def _metric_row(m, arm: str, cmp: Comparison, prior_std: float) -> MetricResult:
             if m.higher_is_better
             else (1 - post.chance_to_win, post.expected_loss_control)
         )
+        loss = loss / cmp.control_mean if cmp.control_mean > 0 else math.nan  # in the Gaussian model's units
         if not math.isfinite(cmp.effect_size):
             win, loss = math.nan, math.nan
     else:

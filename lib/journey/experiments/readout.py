@@ -318,7 +318,7 @@ def power_table(ro: Readout) -> Table:
 
 
 def chance_table(result: ExperimentResult) -> Table:
-    """Chance to win and expected loss per metric × variant (the Bayesian view)."""
+    """Chance to win and expected loss (relative to control) per metric × variant (the Bayesian view)."""
     return Table(
         pd.DataFrame(
             [
@@ -326,7 +326,7 @@ def chance_table(result: ExperimentResult) -> Table:
                     "metric": r.metric,
                     "variant": r.variant,
                     "chance_to_win": r.chance_to_win,
-                    "expected_loss": r.expected_loss,
+                    "rel_expected_loss": r.expected_loss,  # a share of the control value: shown in %
                 }
                 for r in result.rows
             ]
