@@ -5,7 +5,8 @@ implements :meth:`to_frame`; this mixin derives ``to_dicts()``, ``_repr_html_()`
 so customer text is safe in a notebook or a report) and ``__str__`` from it, so every
 module renders numbers the same way. Formatting follows the column name:
 
-* ``rel_*`` and ``*share*`` / ``conversion*`` / ``*rate*`` columns are percentages;
+* ``rel_*`` and ``*share*`` / ``conversion*`` / ``*rate*`` columns are percentages, ``*_pp``
+  columns (differences of two rates) are signed percentage points;
 * a ``<stem>_ci_lower`` / ``<stem>_ci_upper`` pair is shown as one ``<stem>_ci`` column
   ``[lower, upper]`` (in percent when the stem starts with ``rel_``);
 * ``pvalue*`` columns keep small values readable (``<0.001`` is never rounded to 0);
@@ -22,6 +23,11 @@ import numpy as np
 import pandas as pd
 
 _PERCENT_MARKERS = ("share", "conversion", "rate", "chance_to_win", "variance_reduction")
+
+
+def _is_points_column(name: str) -> bool:
+    """``difference_pp``, ``difference_pp_ci_lower``: a difference of two rates, in percentage points."""
+    return name.endswith("_pp") or "_pp_" in name
 
 
 def _is_percent_column(name: str) -> bool:
@@ -42,6 +48,8 @@ def format_number(value: Any, column: str = "") -> str:
             return "inf" if value > 0 else "-inf"
         if column.startswith("pvalue"):
             return "<0.0001" if 0 < value < 1e-4 else f"{value:.4f}"
+        if _is_points_column(column):
+            return f"{value * 100:+.3g} pp"
         if _is_percent_column(column):
             if 0 < abs(value) < 1e-4:  # never scientific notation ("2.1e-05%") in front of a reader
                 return "<0.01%" if value > 0 else ">-0.01%"

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from journey.event_input import prepare_events, row_count
-from journey.results import TableResult
+from journey.results import TableResult, display_frame
 from journey.sources import DataLike
 from journey.validation import input_error
 
@@ -68,6 +68,12 @@ class StageTable(TableResult):
     def report_caption(self) -> str:
         stage = "All stages" if self.stage == "all" else self.stage.capitalize()
         return f"{stage}: {self.metric}"
+
+    def _shown(self) -> pd.DataFrame:
+        frame = self.to_frame()
+        if "exposed_conversion" in frame.columns:  # the effect is a difference of two rates: percentage points
+            frame = frame.rename(columns=lambda c: str(c).replace("effect_size", "difference_pp"))
+        return display_frame(frame)
 
 
 def _empty(stage: str, metric: str, columns: Sequence[str]) -> StageTable:
