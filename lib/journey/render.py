@@ -83,7 +83,11 @@ def _slug(text: str, used: set[str]) -> str:
 
 
 def _add_toc(html: str) -> str:
-    """Give every h2/h3 an id and list them in the header's table of contents."""
+    """Give every h2/h3 an id and list them in the header's table of contents.
+
+    Quote groups' headings (``section.quotes``, one per finding, each a long sentence) get ids
+    but stay out of the contents: they sit under "What customers said" and flooded the list.
+    """
     soup = BeautifulSoup(html, "html.parser")
     nav = soup.find("nav", class_="toc")
     if nav is None:
@@ -100,7 +104,8 @@ def _add_toc(html: str) -> str:
             continue
         if not heading.get("id"):
             heading["id"] = _slug(text, used)
-        items.append((heading.name, heading["id"], text))
+        if heading.find_parent("section", class_="quotes") is None:
+            items.append((heading.name, heading["id"], text))
     if not items:
         nav.decompose()
         return str(soup)
