@@ -63,6 +63,9 @@ def test_awareness_and_decision_sentences():
         "bounce_rate": [0.1, 0.4], "article_views_per_visitor": [1.5, 0.2]}))  # fmt: skip
     before = StageTable("awareness", "c", "ok", aware.table.assign(reach=[80, 50]))
     text = " ".join(ss.awareness_sentences(aware, before, funnel([1, 1, 1])))
+    assert text.startswith(
+        "50 people arrived through these channels this window; "
+    )  # 10 + 40 by first channel, not 150 "reaches"
     assert "email reached the most users (100), +25.0% vs the previous window" in text
     assert "20.0% of sessions bounced" in text and "paid at 40.0%" in text
     support = StageTable("decision", "s", "ok", pd.DataFrame([{

@@ -28,8 +28,10 @@ def awareness_sentences(now: StageTable, before: StageTable | None, funnel: Funn
     if frame.empty:
         return [f"No awareness data in this window ({now.status})."]
     top = frame.sort_values("reach", ascending=False).iloc[0]
+    # new_users partition the window's visitors by the channel of their first event; summing reach would count
+    # a person once per channel that reached them
     text = (
-        f"{int(frame['reach'].sum()):,} channel reaches this window; "
+        f"{int(frame['new_users'].sum()):,} people arrived through these channels this window; "
         f"{top['channel']} reached the most users ({int(top['reach']):,})"
     )
     if before is not None and not before.table.empty:
