@@ -35,3 +35,17 @@ def test_aliases_return_what_the_new_methods_return() -> None:
     assert con.execute("SELECT 7 AS x").fetch_arrow_table().to_pylist() == [{"x": 7}]
     reader = con.execute("SELECT range AS x FROM range(5)").fetch_record_batch(rows_per_batch=2)
     assert [b.num_rows for b in reader] == [2, 2, 1]
+
+
+def test_tables_from_dataframes_can_be_created_and_dropped() -> None:
+    """ibis 12 with sqlglot >= 30.18 emits a nameless DROP here (ibis-project/ibis#12124): the pin keeps it working."""
+    import pandas as pd
+
+    con = ibis.duckdb.connect()
+    table = con.create_table("scores", pd.DataFrame({"a": [1, 2, 3]}))
+    assert table.a.sum().execute() == 6
+    con.create_view("top", table.filter(table.a > 1))
+    con.drop_view("top")
+    con.drop_table("scores")
+    assert con.list_tables() == []
+    assert con.execute(ibis.memtable(pd.DataFrame({"b": [1, 2]})).count()) == 2
