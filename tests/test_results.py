@@ -56,6 +56,14 @@ def test_percentages_never_use_scientific_notation():
     assert format_number(0.0, "share") == "0%"
 
 
+def test_a_stated_unit_overrides_the_column_name_and_missing_is_blank():
+    assert format_number(-0.184, "effect_size", unit="points") == "-18.4 pp"
+    assert format_number(0.0584, "value", unit="percent") == "5.84%"
+    assert format_number(pd.NA, "3") == "" and format_number(None) == ""  # not observed: blank, never 0
+    frame = pd.DataFrame({"d": [0.1], "d_ci_lower": [0.05], "d_ci_upper": [0.2]})
+    assert display_frame(frame, {"d": "points"}).iloc[0].tolist() == ["+10 pp", "[+5 pp, +20 pp]"]
+
+
 def test_nan_is_shown_as_nan_never_as_zero():
     assert format_number(float("nan"), "pvalue") == "NaN"
     assert format_number(0.0, "pvalue") == "0.0000"

@@ -72,8 +72,8 @@ def test_exposure_conversion_counts_and_newcombe_interval():
     assert row["effect_size_ci_upper"] == pytest.approx(high, abs=1e-9)
     assert row["note"] == "association, not cause"
     shown = result._shown().set_index("exposure").loc["review_read"]  # a difference of rates reads in points
-    assert shown["difference_pp"] == f"{d * 100:+.3g} pp"
-    assert shown["difference_pp_ci"] == f"[{low * 100:+.3g} pp, {high * 100:+.3g} pp]"
+    assert shown["effect_size"] == f"{d * 100:+.3g} pp"
+    assert shown["effect_size_ci"] == f"[{low * 100:+.3g} pp, {high * 100:+.3g} pp]"
     demo = result.to_frame().set_index("exposure").loc["demo_view"]
     assert demo["exposed_users"] == 0 and np.isnan(demo["effect_size"])
 

@@ -71,7 +71,7 @@ class HeadlineKPIs(ResultMixin):
         shown = display_frame(frame)
         rate = frame["metric"] == "conversion"
         for column in ("value", "previous"):
-            shown.loc[rate, column] = [format_number(v, "conversion") for v in frame.loc[rate, column]]
+            shown.loc[rate, column] = [format_number(v, unit="percent") for v in frame.loc[rate, column]]
         return shown
 
 

@@ -3,20 +3,23 @@
 Results are ``@dataclass(frozen=True, slots=True)`` objects. A collection-like result
 implements :meth:`to_frame`; this mixin derives ``to_dicts()``, ``_repr_html_()`` (escaped,
 so customer text is safe in a notebook or a report) and ``__str__`` from it, so every
-module renders numbers the same way. Formatting follows the column name:
+module renders numbers the same way. Formatting follows the column name unless a result
+states a column's unit (:meth:`ResultMixin.display_units`: ``"percent"``, ``"points"`` for a
+difference of two rates in signed percentage points, ``"number"``):
 
-* ``rel_*`` and ``*share*`` / ``conversion*`` / ``*rate*`` columns are percentages, ``*_pp``
-  columns (differences of two rates) are signed percentage points;
+* ``rel_*`` and ``*share*`` / ``conversion*`` / ``*rate*`` columns are percentages;
 * a ``<stem>_ci_lower`` / ``<stem>_ci_upper`` pair is shown as one ``<stem>_ci`` column
   ``[lower, upper]`` (in percent when the stem starts with ``rel_``);
 * ``pvalue*`` columns keep small values readable (``<0.001`` is never rounded to 0);
-* other numbers are shown to 3 significant digits, integers as integers.
+* other numbers are shown to 3 significant digits, integers as integers;
+* a missing value (``None``, ``pd.NA``: not observed) is blank; a float NaN (undefined) reads ``NaN``.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -25,19 +28,20 @@ import pandas as pd
 _PERCENT_MARKERS = ("share", "conversion", "rate", "chance_to_win", "variance_reduction")
 
 
-def _is_points_column(name: str) -> bool:
-    """``difference_pp``, ``difference_pp_ci_lower``: a difference of two rates, in percentage points."""
-    return name.endswith("_pp") or "_pp_" in name
+def _unit_of(column: str) -> str:
+    if column.startswith("pvalue"):
+        return "pvalue"
+    if column.startswith("rel_") or any(marker in column for marker in _PERCENT_MARKERS):
+        return "percent"
+    return "number"
 
 
-def _is_percent_column(name: str) -> bool:
-    return name.startswith("rel_") or any(marker in name for marker in _PERCENT_MARKERS)
-
-
-def format_number(value: Any, column: str = "") -> str:
-    """Format one cell according to the rules in the module docstring."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "NaN" if isinstance(value, float) else ""
+def format_number(value: Any, column: str = "", unit: str | None = None) -> str:
+    """Format one cell according to the rules in the module docstring (``unit`` overrides the column name's)."""
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
     if isinstance(value, (int, np.integer)):
@@ -46,11 +50,12 @@ def format_number(value: Any, column: str = "") -> str:
         value = float(value)
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
-        if column.startswith("pvalue"):
+        unit = unit or _unit_of(column)
+        if unit == "pvalue":
             return "<0.0001" if 0 < value < 1e-4 else f"{value:.4f}"
-        if _is_points_column(column):
+        if unit == "points":
             return f"{value * 100:+.3g} pp"
-        if _is_percent_column(column):
+        if unit == "percent":
             if 0 < abs(value) < 1e-4:  # never scientific notation ("2.1e-05%") in front of a reader
                 return "<0.01%" if value > 0 else ">-0.01%"
             return f"{value * 100:.3g}%" if abs(value) >= 0.001 or value == 0 else f"{value * 100:.2g}%"
@@ -65,8 +70,9 @@ def format_number(value: Any, column: str = "") -> str:
     return str(value)
 
 
-def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A string-valued copy of ``frame`` laid out for people (CI pairs merged)."""
+def display_frame(frame: pd.DataFrame, units: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A string-valued copy of ``frame`` laid out for people (CI pairs merged, in their stem's unit)."""
+    units = units or {}
     out = pd.DataFrame(index=frame.index)
     columns = list(frame.columns)
     skip: set[str] = set()
@@ -78,11 +84,12 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
             upper = f"{stem}_ci_upper"
             if upper in frame.columns:
                 skip.add(upper)
-                lowers = [format_number(v, column) for v in frame[column]]
-                uppers = [format_number(v, upper) for v in frame[upper]]
+                unit = units.get(stem)
+                lowers = [format_number(v, column, unit) for v in frame[column]]
+                uppers = [format_number(v, upper, unit) for v in frame[upper]]
                 out[f"{stem}_ci"] = [f"[{lo}, {hi}]" for lo, hi in zip(lowers, uppers, strict=True)]
                 continue
-        out[column] = [format_number(v, str(column)) for v in frame[column]]
+        out[column] = [format_number(v, str(column), units.get(column)) for v in frame[column]]
     return out
 
 
@@ -101,13 +108,17 @@ class ResultMixin:
         """The heading above this result's table; results whose heading depends on their content override it."""
         return self.caption or type(self).__name__
 
+    def display_units(self) -> Mapping[str, str]:
+        """Units of columns whose name does not say it (see the module docstring); none by default."""
+        return {}
+
     def to_dicts(self) -> list[dict[str, Any]]:
         """Plain records (JSON-friendly apart from timestamps)."""
         return self.to_frame().to_dict(orient="records")
 
     def _shown(self) -> pd.DataFrame:
         """The frame as displayed (formatted text); results that relabel columns for readers override it."""
-        return display_frame(self.to_frame())
+        return display_frame(self.to_frame(), self.display_units())
 
     def _repr_html_(self) -> str:
         # to_html(escape=True) escapes every cell, so customer text cannot inject markup.

@@ -75,9 +75,8 @@ class Cohorts(TableResult):
 
     def _shown(self) -> pd.DataFrame:
         # period columns are integers in to_frame(); the shared renderer expects text labels. Periods that had
-        # not ended are missing (<NA>): blank, as in the heatmap, never 0
-        shown = display_frame(self.to_frame().rename(columns=str))
-        return shown.replace("<NA>", "")
+        # not ended are missing (<NA>), which the renderer leaves blank, as in the heatmap
+        return display_frame(self.to_frame().rename(columns=str))
 
     @property
     def rates(self) -> pd.DataFrame:

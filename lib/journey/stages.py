@@ -9,14 +9,14 @@ many ways (intent above all), so the tables say so in their ``note`` column.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import numpy as np
 import pandas as pd
 
 from journey.event_input import prepare_events, row_count
-from journey.results import TableResult, display_frame
+from journey.results import TableResult
 from journey.sources import DataLike
 from journey.validation import input_error
 
@@ -64,16 +64,14 @@ class StageTable(TableResult):
     metric: str
     status: str
     table: pd.DataFrame
+    units: Mapping[str, str] = field(default_factory=dict)  # display units the column names do not say
 
     def report_caption(self) -> str:
         stage = "All stages" if self.stage == "all" else self.stage.capitalize()
         return f"{stage}: {self.metric}"
 
-    def _shown(self) -> pd.DataFrame:
-        frame = self.to_frame()
-        if "exposed_conversion" in frame.columns:  # the effect is a difference of two rates: percentage points
-            frame = frame.rename(columns=lambda c: str(c).replace("effect_size", "difference_pp"))
-        return display_frame(frame)
+    def display_units(self) -> Mapping[str, str]:
+        return self.units
 
 
 def _empty(stage: str, metric: str, columns: Sequence[str]) -> StageTable:
@@ -192,7 +190,13 @@ def exposure_conversion(
             }
         )
     status = "ok" if int(sums["n"]) else f"no user did {population_event!r}"
-    return StageTable("consideration", f"conversion to {outcome_event} by exposure", status, pd.DataFrame(rows))
+    return StageTable(
+        "consideration",
+        f"conversion to {outcome_event} by exposure",
+        status,
+        pd.DataFrame(rows),
+        units={"effect_size": "points"},  # exposed minus unexposed conversion
+    )
 
 
 def consideration(events: DataLike, alpha: float = 0.05) -> StageTable:
@@ -206,7 +210,7 @@ def decision_support(events: DataLike, alpha: float = 0.05) -> StageTable:
     """Among checkout starters: purchase rate with vs without a checkout error and a chat (association)."""
     labels = {"checkout_error": "hit a checkout error", "chat_start": "used chat (support available)"}
     result = exposure_conversion(events, "checkout_start", list(labels), "purchase", alpha, labels)
-    return StageTable("decision", result.metric, result.status, result.table)
+    return StageTable("decision", result.metric, result.status, result.table, result.units)
 
 
 def conversion_by_page_load(
