@@ -150,3 +150,17 @@ def test_index_of_day_inverts_period_start(period):
     for day in (dt.date(1970, 1, 1), dt.date(2026, 9, 7), dt.date(2026, 9, 13), dt.date(2028, 2, 29)):
         index = retention.index_of_day(day, period)
         assert retention.period_start(index, period) <= day < retention.period_start(index + 1, period)
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+def test_index_of_day_matches_the_engines_period_index(period):
+    """The Python index (used for ``start``) and the SQL one (used for cohorts) must agree on every day."""
+    import datetime as dt
+
+    import ibis
+
+    days = [dt.date(1969, 12, 29) + dt.timedelta(days=k) for k in range(0, 25_000, 37)]
+    frame = pd.DataFrame({"ts": pd.to_datetime(days, utc=True) + pd.Timedelta(hours=23, minutes=59)})
+    table = ibis.memtable(frame)
+    got = table.select(p=retention.period_index(table, "ts", period)).execute()["p"].tolist()
+    assert got == [retention.index_of_day(day, period) for day in days]
