@@ -16,6 +16,7 @@ from journey.plots import no_data
 from journey.validation import require_columns
 
 COLUMNS = ("theme", "x", "y", "size", "sentiment")
+ADJUST_STEPS = 2000  # it stops earlier once no label overlaps (a crowded 15-label map: ~530 steps, 0.6 s)
 
 
 def theme_map_figure(theme_map: pd.DataFrame, top: int = 15) -> plt.Figure:
@@ -38,5 +39,13 @@ def theme_map_figure(theme_map: pd.DataFrame, top: int = 15) -> plt.Figure:
     ]
     fig.tight_layout()  # final axes size first: labels are moved apart in pixels, for this layout
     if len(labels) > 1:
-        adjust_text(labels, ax=ax, expand=(1.15, 1.4), arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})
+        # adjustText stops after one second of wall time unless told a step count, so on a busy machine it
+        # stopped with labels still overlapping; a step limit makes the layout the same on every machine.
+        adjust_text(
+            labels,
+            ax=ax,
+            expand=(1.15, 1.4),
+            iter_lim=ADJUST_STEPS,
+            arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5},
+        )
     return fig
