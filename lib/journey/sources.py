@@ -4,22 +4,27 @@
 folder of parquet files (each file becomes a table named after it), or any ibis URI
 (``postgres://``, ``snowflake://``, ``pyspark://`` ...) for when data outgrows one machine.
 ``as_table()`` is what every library function calls on its ``data`` argument, so they all
-accept an ibis table, a pandas DataFrame, or a backend / URI plus a table name.
+accept an ibis table, a pandas DataFrame, a single parquet/CSV file (``read_file``), or a
+backend / URI plus a table name.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pandas as pd
 from ibis.backends import BaseBackend
+from ibis.backends.sql.datatypes import DuckDBType
 
 from journey import config
 from journey.validation import input_error, quote_list
 
 DataLike = Any  # ibis.Table | pd.DataFrame | BaseBackend | str | Path
+FILE_READERS = {".parquet": "read_parquet", ".csv": "read_csv"}
 
 
 def connect(uri: str | Path | None = None, *, read_only: bool = True) -> BaseBackend:
@@ -52,7 +57,9 @@ def connect(uri: str | Path | None = None, *, read_only: bool = True) -> BaseBac
         if path.suffix in (".duckdb", ".db", ".ddb"):
             return _duckdb(path, read_only=read_only)
         raise input_error(
-            str(path), "unsupported data source", "a .duckdb file, a folder of parquet/CSV files or an ibis URI"
+            str(path),
+            "unsupported data source",
+            "a .duckdb file, a folder of parquet/CSV files or an ibis URI (one parquet/CSV file: as_table)",
         )
     return ibis.connect(text)
 
@@ -91,17 +98,55 @@ def _folder(path: Path) -> BaseBackend:
     return con
 
 
+def is_file(data: DataLike) -> bool:
+    """Whether ``data`` names one parquet or CSV file (or a glob of them) rather than a source."""
+    return isinstance(data, (str, Path)) and "://" not in str(data) and Path(str(data)).suffix in FILE_READERS
+
+
+def read_file(path: str | Path) -> ibis.Table:
+    """One parquet or CSV file (a glob such as ``exports/*.parquet`` reads them as one table) as
+    an ibis table on the embedded DuckDB session that all file inputs share (so they can be joined).
+
+    Nothing is read but the file's metadata: the table is ``SELECT * FROM read_parquet(...)``
+    with the schema DuckDB reports for it. ibis's own ``read_parquet`` also creates a view and
+    then asks DuckDB to describe it, about 4 ms that are 3% of a ten-million-user readout.
+    """
+    text = str(path)
+    suffix = Path(text).suffix
+    if suffix not in FILE_READERS:
+        raise input_error(text, f"unsupported file type {suffix!r}", f"one of {quote_list(FILE_READERS)}")
+    if not any(ch in text for ch in "*?["):
+        text = str(_existing(Path(text) if Path(text).is_absolute() else _resolve(Path(text))))
+    query = "SELECT * FROM " + FILE_READERS[suffix] + "('" + text.replace("'", "''") + "')"
+    backend = _files_backend()
+    try:
+        relation = backend.con.sql(query)
+    except duckdb.Error as error:
+        raise input_error(text, f"cannot be read ({error})", "a readable parquet or CSV file") from error
+    types = zip(relation.columns, relation.types, strict=True)
+    schema = ibis.schema({name: DuckDBType.from_string(str(dtype)) for name, dtype in types})
+    return backend.sql(query, schema=schema)
+
+
+@functools.cache
+def _files_backend() -> BaseBackend:
+    return _duckdb(None, read_only=False)
+
+
 def as_table(data: DataLike, table: str = "events") -> ibis.Table:
     """Turn what a user passed into an ibis table expression.
 
     An ibis table is returned as is; a DataFrame is wrapped with :func:`ibis.memtable`
-    (so the same code path runs on it); a backend or a source URI/path is opened and its
-    ``table`` is used.
+    (so the same code path runs on it); a parquet or CSV file is that table
+    (:func:`read_file`, ``table`` is not used); a backend or a source URI/path is opened
+    and its ``table`` is used.
     """
     if isinstance(data, ibis.Table):
         return data
     if isinstance(data, pd.DataFrame):
         return ibis.memtable(data)
+    if is_file(data):
+        return read_file(data)
     backend = data if isinstance(data, BaseBackend) else connect(data)
     tables = backend.list_tables()
     if table not in tables:

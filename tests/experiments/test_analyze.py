@@ -139,6 +139,17 @@ def test_bad_input_is_a_clear_error(change, metrics, kwargs, match):
         ab.analyze(df, metrics=metrics, **kwargs)
 
 
+def test_a_parquet_or_csv_file_gives_the_same_readout_as_the_frame(frame, tmp_path):
+    """A per-user export is read where it lies (DuckDB SQL path), not loaded into pandas first."""
+    expected = ab.analyze(frame, metrics=METRICS).to_frame()
+    frame.to_parquet(tmp_path / "users.parquet", index=False)
+    frame.to_csv(tmp_path / "users.csv", index=False)
+    for path in (tmp_path / "users.parquet", str(tmp_path / "users.csv")):
+        got = ab.analyze(path, metrics=METRICS).to_frame()
+        pd.testing.assert_frame_equal(got, expected, rtol=1e-9)
+    assert ab.srm(tmp_path / "users.parquet").pvalue == pytest.approx(ab.srm(frame).pvalue, rel=1e-12)
+
+
 def test_source_without_experiment_name_is_an_error():
     with pytest.raises(JourneyInputError, match="experiment="):
         ab.analyze("data/sample/journey.duckdb", metrics=METRICS)

@@ -25,7 +25,7 @@ from journey.experiments.multiple import Correction, adjust_pvalues, adjusted_al
 from journey.experiments.srm import SRMResult, srm_from_counts
 from journey.experiments.stats import Moments, pooled_quantiles, reduce_moments
 from journey.results import ResultMixin, display_frame
-from journey.sources import DataLike, as_table
+from journey.sources import DataLike, as_table, is_file
 from journey.validation import check_option, input_error, quote_list, require_columns
 
 FRAME_COLUMNS = (
@@ -145,7 +145,8 @@ def analyze(
 ) -> ExperimentResult:
     """Analyse an experiment from a per-unit table.
 
-    ``data``: an ibis table or DataFrame with one row per randomization unit (or many rows per
+    ``data``: an ibis table, a DataFrame or a parquet/CSV file (read in DuckDB, never loaded)
+    with one row per randomization unit (or many rows per
     unit with ``unit=`` naming the unit column: metric columns are summed per unit, 0/1 and
     covariate columns take their maximum), or a source plus ``experiment=`` (the per-user
     table is then built by :func:`journey.experiments.data.analysis_table`).
@@ -170,13 +171,13 @@ def analyze(
         from journey.experiments.data import analysis_table
 
         table = analysis_table(data, experiment)
-    elif isinstance(data, (ibis.Table, pd.DataFrame)):
+    elif isinstance(data, (ibis.Table, pd.DataFrame)) or is_file(data):
         table = as_table(data)
     else:
         raise input_error(
             "analyze",
             "a data source was given without an experiment name",
-            "an ibis table, a DataFrame, or a source plus experiment='<name>'",
+            "an ibis table, a DataFrame, a parquet/CSV file, or a source plus experiment='<name>'",
         )
     needed = [variant, *((unit and [unit]) or []), *[c for m in metrics for c in m.columns]]
     require_columns(table.columns, list(dict.fromkeys(needed)), "experiment data")
