@@ -15,8 +15,10 @@ running the timed body ``--inner`` times on one warm connection (set-up and impo
 
 Prints best, median, max and first-run wall times and the median process CPU time (all
 threads) per phase, the ratio readout / floor (target ≤ 1.3×) and each phase's peak
-resident memory (target ≤ 1.5 GB). Wall times on shared cores are noisy; CPU time is the
-steadiest comparison. Run: ``.venv/bin/python benchmarks/bench_experiments.py``.
+resident memory (target ≤ 1.5 GB). Wall times on shared cores are noisy, and phases in
+separate processes see different load; so a last process alternates floor and readout
+(``2 × repeat × inner`` pairs) and prints the median and quartiles of the per-pair ratios,
+the steadiest comparison. Run: ``.venv/bin/python benchmarks/bench_experiments.py``.
 """
 
 from __future__ import annotations
@@ -75,30 +77,25 @@ MOMENTS_SQL = (
 )
 
 
-def _duckdb_phase(sql: str, path: str, inner: int) -> None:
+def _floor_body(sql: str, path: str):
+    """A timed body running ``sql`` (the floor or the hand-written moments) on its own DuckDB."""
     import duckdb
 
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     query = sql.format(path=path.replace("'", "''"))
-    times, cpu = [], []
-    for _ in range(inner):
-        t, c = time.perf_counter(), time.process_time()
-        rows = con.sql(query).fetchall()
-        times.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-    _emit(times, cpu, len(rows))
+    return lambda: (len(con.sql(query).fetchall()), {})
 
 
-def readout(path: str, inner: int, via_ibis: bool) -> None:
+def _readout_body(path: str, via_ibis: bool):
+    """A timed body running the whole readout through the library (imports and connection untimed)."""
     import ibis
 
     from journey import experiments as ab
 
     con = ibis.duckdb.connect()
-    times, cpu = [], []
-    for _ in range(inner):
-        t, c = time.perf_counter(), time.process_time()
+
+    def body() -> tuple[int, dict]:
         data = con.read_parquet(path) if via_ibis else path
         res = ab.analyze(
             data,
@@ -108,10 +105,40 @@ def readout(path: str, inner: int, via_ibis: bool) -> None:
             correction="holm",
         )
         frame = res.to_frame()
-        flagged = res.srm.flagged
-        times.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-    _emit(times, cpu, len(frame), extra={"srm_flagged": flagged, "vr": float(frame.variance_reduction[1])})
+        return len(frame), {"srm_flagged": res.srm.flagged, "vr": float(frame.variance_reduction[1])}
+
+    return body
+
+
+def _body(phase: str, path: str):
+    if phase.startswith("readout"):
+        return _readout_body(path, via_ibis=phase == "readout_ibis")
+    return _floor_body(FLOOR_SQL if phase == "floor" else MOMENTS_SQL, path)
+
+
+def _timed(body) -> tuple[float, float, int, dict]:
+    t, c = time.perf_counter(), time.process_time()
+    rows, extra = body()
+    return time.perf_counter() - t, time.process_time() - c, rows, extra
+
+
+def run_phase(phase: str, path: str, inner: int) -> None:
+    body = _body(phase, path)
+    runs = [_timed(body) for _ in range(inner)]
+    _emit([r[0] for r in runs], [r[1] for r in runs], runs[-1][2], extra=runs[-1][3])
+
+
+def run_paired(path: str, pairs: int) -> None:
+    """Floor and readout alternately in one process (order flipped every pair): each pair sees the
+    same machine load, so the median of per-pair ratios is the steadiest ratio on shared cores."""
+    floor, readout = _body("floor", path), _body("readout", path)
+    floor(), readout()  # warm both (first-query costs are reported by the per-phase runs)
+    ratios = []
+    for i in range(pairs):
+        order = (floor, readout) if i % 2 else (readout, floor)
+        times = {f: _timed(f)[0] for f in order}
+        ratios.append(times[readout] / times[floor])
+    print(json.dumps({"ratios": ratios}))
 
 
 def _emit(times: list[float], cpu: list[float], rows: int, extra: dict | None = None) -> None:
@@ -144,13 +171,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="fresh processes per phase (interleaved)")
     parser.add_argument("--inner", type=int, default=5, help="timed runs inside each process")
     parser.add_argument("--path", help="use this parquet file instead of generating one")
-    parser.add_argument("--phase", choices=list(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=[*PHASES, "paired"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        if args.phase.startswith("readout"):
-            readout(args.path, args.inner, via_ibis=args.phase == "readout_ibis")
+        if args.phase == "paired":
+            run_paired(args.path, args.inner)
         else:
-            _duckdb_phase(FLOOR_SQL if args.phase == "floor" else MOMENTS_SQL, args.path, args.inner)
+            run_phase(args.phase, args.path, args.inner)
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.path) if args.path else Path(tmp) / "experiment.parquet"
@@ -188,6 +215,12 @@ def main() -> None:
         print(
             f"readout from an ibis table / floor: median {med['readout_ibis'] / med['floor']:.2f}x, "
             f"CPU {cpu['readout_ibis'] / cpu['floor']:.2f}x"
+        )
+        ratios = _run("paired", path, 2 * args.repeat * args.inner)["ratios"]
+        q1, q2, q3 = statistics.quantiles(ratios, n=4)
+        print(
+            f"paired ratio readout / floor (target <= 1.3x; {len(ratios)} alternating pairs in one process, the "
+            f"steadiest figure): median {q2:.2f}x, quartiles {q1:.2f}x-{q3:.2f}x"
         )
         print(f"variance reduction from CUPED on revenue: {runs['readout'][0]['vr']:.1%}")
 
