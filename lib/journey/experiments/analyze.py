@@ -16,9 +16,8 @@ from dataclasses import dataclass, field, fields
 
 import ibis
 import pandas as pd
-from scipy import stats
 
-from journey.experiments import bayes
+from journey.experiments import bayes, dist
 from journey.experiments.estimators import Adjustment, Comparison, RelCI, compare
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.multiple import Correction, adjust_pvalues, adjusted_alpha
@@ -318,7 +317,7 @@ def _metric_row(m, arm: str, cmp: Comparison, prior_std: float) -> MetricResult:
                 if m.higher_is_better
                 else ((margin - cmp.rel_effect_size) / cmp.rel_se)
             )
-            pvalue = float(stats.norm.sf(z))
+            pvalue = dist.norm_sf(z)
     if isinstance(m, Proportion) and not m.covariates and cmp.n_control > 0 and cmp.n_treatment > 0:
         post = bayes.beta_binomial(
             round(cmp.control_mean * cmp.n_control),
@@ -387,4 +386,4 @@ def _adjust(rows: list[MetricResult], alpha: float, correction: str) -> list[Met
 def _q(level: float, df: float) -> float:
     if not math.isfinite(df) and not math.isinf(df):
         return math.nan
-    return float(stats.norm.isf(level / 2) if math.isinf(df) else stats.t.isf(level / 2, df))
+    return dist.t_isf(level / 2, df)

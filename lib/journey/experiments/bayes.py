@@ -17,8 +17,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
+from journey.experiments import dist
 from journey.validation import input_error
 
 
@@ -100,7 +101,7 @@ def gaussian(
     mean = (prior_mean / prior_std**2 + estimate / se**2) / precision
     sd = math.sqrt(1 / precision)
     signed = mean if higher_is_better else -mean
-    win = float(stats.norm.sf(-signed / sd))
+    win = dist.norm_sf(-signed / sd)
     # E[max(-X, 0)] for X ~ N(m, s²): s φ(m/s) - m Φ(-m/s)
-    loss = sd * float(stats.norm.pdf(signed / sd)) - signed * float(stats.norm.sf(signed / sd))
+    loss = sd * dist.norm_pdf(signed / sd) - signed * dist.norm_sf(signed / sd)
     return Posterior(win, max(loss, 0.0), max(loss + signed, 0.0), mean, sd, "gaussian")

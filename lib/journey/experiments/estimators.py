@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
+from journey.experiments import dist
 from journey.experiments.stats import Moments
 from journey.validation import check_option
 
@@ -86,12 +86,11 @@ def two_sided_pvalue(statistic: float, df: float = math.inf) -> float:
     """``2·sf(|t|)`` (never ``1 - cdf``, which underflows to 0 for large statistics)."""
     if not math.isfinite(statistic):
         return NAN
-    sf = stats.norm.sf(abs(statistic)) if math.isinf(df) else stats.t.sf(abs(statistic), df)  # no frozen dist
-    return float(min(1.0, 2.0 * sf))
+    return min(1.0, 2.0 * dist.t_sf(abs(statistic), df))
 
 
 def _quantile(alpha: float, df: float) -> float:
-    return float(stats.norm.isf(alpha / 2) if math.isinf(df) else stats.t.isf(alpha / 2, df))
+    return dist.t_isf(alpha / 2, df)
 
 
 def _empty(kind: str, c: Moments, t: Moments, status: str, alpha: float, rel_ci: str, method: str) -> Comparison:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from journey.experiments import dist
 from journey.results import ResultMixin
 from journey.sources import DataLike, as_table
 from journey.validation import input_error, quote_list, require_columns
@@ -106,7 +106,7 @@ def srm_from_counts(
         )
     exp = n * shares
     chi2 = float(np.sum((observed - exp) ** 2 / exp))
-    pvalue = float(stats.chi2.sf(chi2, len(variants) - 1))
+    pvalue = dist.chi2_sf(chi2, len(variants) - 1)
     return SRMResult(
         tuple(variants),
         tuple(int(o) for o in observed),
