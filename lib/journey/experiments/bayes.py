@@ -4,7 +4,8 @@
   expected loss ``E[max(p_c − p_t, 0)]`` are one-dimensional integrals over the control
   posterior of exact regularized incomplete Beta functions (``E[(x − p)⁺] = x F(x) − E[p] F₊(x)``
   with ``F₊`` the ``Beta(a+1, b)`` cdf), evaluated with composite Gauss-Legendre quadrature
-  (24 nodes per panel, panels refined over both posteriors) — deterministic, no Monte Carlo noise.
+  (24 nodes on each of 12 panels over each posterior's support) — deterministic, no Monte Carlo
+  noise, and within 1e-10 of 400 panels (the integrands are smooth at a panel's scale).
 * Means and ratios: a Gaussian likelihood for the relative effect (its delta-method
   estimate and standard error) and a proper ``Normal(prior_mean, prior_std²)`` prior on the
   relative effect, by default ``N(0, 0.3²)`` (a lift beyond ±60% is a priori unlikely).
@@ -55,10 +56,18 @@ def beta_binomial(
     at, bt = a0 + successes_treatment, b0 + n_treatment - successes_treatment
     mt, mc = at / (at + bt), ac / (ac + bc)
     x, w = _nodes(ac, bc, at, bt)
-    dens = w * np.exp((ac - 1) * np.log(x) + (bc - 1) * np.log1p(-x) - special.betaln(ac, bc))
-    win = float(dens @ special.betaincc(at, bt, x))
+    # The control density, normalized by its quadrature sum (the nodes hold all but 2e-13 of its mass):
+    # subtracting betaln(ac, bc) instead cancels numbers near 1e6 at millions of users, and the
+    # density then integrated to 1 - 6e-9 (a chance to win of 0.999999994 where the truth is 1 - 1e-26).
+    log_density = (ac - 1) * np.log(x) + (bc - 1) * np.log1p(-x)
+    dens = w * np.exp(log_density - log_density.max())
+    dens /= dens.sum()
+    cdf_t = special.betainc(at, bt, x)
+    # 1 - E[F_t(p_c)], not E[betaincc]: scipy's betaincc is 5x slower than betainc at millions of users,
+    # and the absolute error stays ~1e-15 (a chance below that reads 0)
+    win = 1.0 - float(dens @ cdf_t)
     # loss of shipping treatment: E[(p_c - p_t)+] = ∫ f_c(x) (x F_t(x) - m_t F_t+(x)) dx
-    loss_t = float(dens @ (x * special.betainc(at, bt, x) - mt * special.betainc(at + 1, bt, x)))
+    loss_t = float(dens @ (x * cdf_t - mt * special.betainc(at + 1, bt, x)))
     loss_c = loss_t + (mt - mc)  # E[(p_t - p_c)+] = E[(p_c - p_t)+] + E[p_t - p_c]
     var = ac * bc / ((ac + bc) ** 2 * (ac + bc + 1)) + at * bt / ((at + bt) ** 2 * (at + bt + 1))
     return Posterior(
@@ -67,6 +76,7 @@ def beta_binomial(
 
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(24)
+PANELS = 12  # per posterior; 40 agreed with 400 only to 1e-11 too, and cost 3x the time (9 ms at 5M users an arm)
 
 
 def _nodes(ac: float, bc: float, at: float, bt: float) -> tuple[np.ndarray, np.ndarray]:
@@ -74,9 +84,9 @@ def _nodes(ac: float, bc: float, at: float, bt: float) -> tuple[np.ndarray, np.n
     with panels refined over the treatment posterior so a narrow treatment cdf is resolved."""
     lo, hi = special.betaincinv(ac, bc, 1e-13), special.betaincinv(ac, bc, 1 - 1e-13)
     tlo, thi = special.betaincinv(at, bt, 1e-13), special.betaincinv(at, bt, 1 - 1e-13)
-    edges = np.linspace(lo, hi, 41)
+    edges = np.linspace(lo, hi, PANELS + 1)
     if thi > lo and tlo < hi:
-        edges = np.union1d(edges, np.clip(np.linspace(tlo, thi, 41), lo, hi))
+        edges = np.union1d(edges, np.clip(np.linspace(tlo, thi, PANELS + 1), lo, hi))
     left, right = edges[:-1], edges[1:]
     half = (right - left)[:, None] / 2
     x = (left[:, None] + half * (_GL_X[None, :] + 1)).ravel()
