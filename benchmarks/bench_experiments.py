@@ -92,8 +92,10 @@ def _readout_body(path: str, via_ibis: bool):
     import ibis
 
     from journey import experiments as ab
+    from journey.sources import files_backend
 
     con = ibis.duckdb.connect()
+    files_backend()  # the library's DuckDB session for file inputs: opened untimed, as the floor's connection is
 
     def body() -> tuple[int, dict]:
         data = con.read_parquet(path) if via_ibis else path

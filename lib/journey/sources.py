@@ -118,7 +118,7 @@ def read_file(path: str | Path) -> ibis.Table:
     if not any(ch in text for ch in "*?["):
         text = str(_existing(Path(text) if Path(text).is_absolute() else _resolve(Path(text))))
     query = "SELECT * FROM " + FILE_READERS[suffix] + "('" + text.replace("'", "''") + "')"
-    backend = _files_backend()
+    backend = files_backend()
     try:
         relation = backend.con.sql(query)
     except duckdb.Error as error:
@@ -129,7 +129,7 @@ def read_file(path: str | Path) -> ibis.Table:
 
 
 @functools.cache
-def _files_backend() -> BaseBackend:
+def files_backend() -> BaseBackend:
     return _duckdb(None, read_only=False)
 
 
