@@ -130,6 +130,7 @@ def read_file(path: str | Path) -> ibis.Table:
 
 @functools.cache
 def files_backend() -> BaseBackend:
+    """The embedded DuckDB session every file input shares, opened on first use (about 30 ms)."""
     return _duckdb(None, read_only=False)
 
 
