@@ -91,4 +91,21 @@ def test_recommended_actions_cover_resolution_communication_process() -> None:
     frame_out = actions.to_frame()
     assert list(frame_out.columns) == ["theme", "resolution", "communication", "process"]
     assert frame_out["theme"].tolist() == ["Delivery delays"]
-    assert "NPS points at stake" in frame_out["resolution"].iloc[0]
+    # share 25% x NPS effect: the points the theme costs the overall NPS
+    points = abs(theme_impact(frame[["theme", "sentiment", "nps"]], metric="nps").pain_points(1)["impact"].iloc[0])
+    assert f"({points:.1f} NPS points at stake)" in frame_out["resolution"].iloc[0]
+
+
+def test_actions_state_the_stake_in_the_unit_the_impact_was_measured_in() -> None:
+    """Ranked by ratings, the impact is in stars: it was once printed as 'NPS points' (0.2 'NPS points' for
+    a theme that costs 0.2 stars)."""
+    frame = _texts()
+    frame["rating"] = np.where(frame["theme"] == "Delivery delays", 1.0, 4.5) + np.random.default_rng(3).normal(
+        0, 0.3, len(frame)
+    )
+    by_rating = theme_impact(frame[["theme", "sentiment", "nps", "rating"]], metric="rating")
+    stars = abs(by_rating.pain_points(1)["impact"].iloc[0])
+    resolution = recommended_actions(by_rating).to_frame()["resolution"].iloc[0]
+    assert f"({stars:.2f} stars of the average rating at stake)" in resolution and "NPS" not in resolution
+    few = theme_impact(frame[["theme", "sentiment"]].assign(nps=np.nan), metric="nps")  # no effect estimable
+    assert "(100 texts at stake)" in recommended_actions(few).to_frame()["resolution"].iloc[0]

@@ -161,11 +161,21 @@ class Actions(ResultMixin):
         return self.frame.copy()
 
 
+def _at_stake(impact: float, metric: str, size: int) -> str:
+    """What a pain point costs, in the unit its impact was measured in (NPS points or stars of the
+    average rating); the text count when the effect could not be estimated."""
+    if math.isnan(impact):
+        return f"{size:,} texts"
+    if metric == "nps":
+        return f"{abs(impact):.1f} NPS points"
+    return f"{abs(impact):.2f} stars of the average rating"
+
+
 def recommended_actions(impact: ThemeImpact, top: int = 3) -> Actions:
     """For each top pain point: a resolution, a communication and a process action, sized by its numbers."""
     rows = []
     for r in impact.pain_points(top).itertuples():
-        at_stake = f"{abs(r.impact):.1f} NPS points" if not math.isnan(r.nps_effect) else f"{r.size:,} texts"
+        at_stake = _at_stake(r.impact, r.impact_metric, r.size)
         rows.append({
             "theme": r.theme,
             "resolution": f"Assign an owner to fix the root cause of '{r.theme}' ({at_stake} at stake) "
