@@ -162,3 +162,19 @@ def test_auto_impact_metric_uses_ratings_when_there_are_enough() -> None:
     assert result.loc["Delivery", "impact"] == pytest.approx(0.2 * result.loc["Delivery", "rating_effect"])
     no_ratings = theme_impact(frame.drop(columns="rating")).to_frame()
     assert (no_ratings["impact_metric"] == "nps").all()
+
+
+def test_reports_show_the_effect_on_the_ranking_score_and_the_impact_in_its_unit() -> None:
+    frame = _impact_frame()
+    by_rating, by_nps = theme_impact(frame), theme_impact(frame, metric="nps")
+    shown = by_rating._shown()
+    assert list(shown.columns) == [
+        "theme", "size", "share", "sentiment", "sentiment_ci", "rating_vs_other_themes",
+        "rating_vs_other_themes_ci", "impact_in_stars", "kind", "status",
+    ]  # fmt: skip
+    row = by_rating.to_frame().iloc[0]
+    assert shown["impact_in_stars"].iloc[0] == f"{row['impact']:.3g}"
+    assert "impact_in_NPS_points" in by_nps._shown().columns and "nps_vs_other_themes" in by_nps._shown().columns
+    html = by_rating._repr_html_()
+    assert "impact in stars" in html and "nps effect" not in html
+    assert len(by_rating.to_frame().columns) == 18  # the public frame keeps every column

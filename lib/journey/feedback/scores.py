@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from journey.results import ResultMixin
+from journey.results import ResultMixin, display_frame
 from journey.validation import input_error, require_columns
 
 ALPHA = 0.05
@@ -198,6 +198,24 @@ class ThemeImpact(ResultMixin):
 
     def to_frame(self) -> pd.DataFrame:
         return self.frame.copy()
+
+    def _shown(self) -> pd.DataFrame:
+        """What a reader needs to rank themes: size, sentiment, the effect on the score the ranking
+        used (not both scores: seventeen columns scrolled sideways) and the impact in its unit."""
+        if self.frame.empty:
+            return display_frame(self.frame)
+        metric = str(self.frame["impact_metric"].iloc[0])
+        effect = "nps_effect" if metric == "nps" else "rating_effect"
+        columns = ["theme", "size", "share", "sentiment", "sentiment_ci_lower", "sentiment_ci_upper",
+                   effect, f"{effect}_ci_lower", f"{effect}_ci_upper", "impact", "kind", "status"]  # fmt: skip
+        unit = "NPS points" if metric == "nps" else "stars"
+        return display_frame(self.frame[columns]).rename(
+            columns={
+                effect: f"{metric}_vs_other_themes",
+                f"{effect}_ci": f"{metric}_vs_other_themes_ci",
+                "impact": f"impact_in_{unit.replace(' ', '_')}",
+            }
+        )
 
     def pain_points(self, top: int | None = None) -> pd.DataFrame:
         """Pain points, worst first (most points lost; those without an estimate last, by sentiment)."""
