@@ -114,7 +114,7 @@ def test_bertopic_offline_deterministic_pure_and_round_trips(tmp_path, no_networ
     assert (result.document_themes == -1).mean() < 0.05  # reduce_outliers keeps the -1 group small
     frame_out = result.to_frame()
     assert frame_out["share"].sum() == pytest.approx(1.0)
-    assert frame_out["label"].is_unique
+    assert frame_out["label"].is_unique and "(no words)" not in set(frame_out["label"])
 
     again = feedback.themes(texts, seed=0, cache_dir=tmp_path / "cache")
     assert again.document_themes.equals(result.document_themes)
@@ -146,3 +146,22 @@ def test_seed_themes_name_matching_themes(tmp_path, no_network) -> None:
     labels = set(result.to_frame()["label"])
     assert any(label.startswith("Delivery") for label in labels)
     assert any(label.startswith("App") for label in labels)
+
+
+def test_theme_vocabulary_counts_texts_not_themes() -> None:
+    """BERTopic fits the vectorizer on one concatenated document per theme (BERTopic#1665, #2402), so a
+    min_df there dropped the words only one theme uses: the words that name it ("fabric" in a theme
+    about sizes, which the sample report then labelled "Perfect, email, help")."""
+    from journey.feedback.themes import _vectorizer
+
+    sizes = ["Size runs small and the fabric is thin", "The fabric is thin, size runs small"] * 2
+    parcels = ["The parcel is late again", "Parcel late, tracking stuck", "My parcel vanished, zebra print box"]
+    vectorizer = _vectorizer(sizes + parcels)
+    per_theme = [" ".join(sizes), " ".join(parcels)]  # what BERTopic fits it on
+    vocabulary = set(vectorizer.fit(per_theme).get_feature_names_out())
+    assert {"fabric", "size", "size runs", "parcel", "late"} <= vocabulary
+    assert "zebra" not in vocabulary and "vanished" not in vocabulary  # in one text only: noise, not a theme word
+    # the old setting on the same per-theme documents loses every word of a single theme
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    assert "fabric" not in CountVectorizer(min_df=2).fit(per_theme).vocabulary_

@@ -15,8 +15,9 @@ Pipeline for ``n >= min_texts`` (default 200) texts, ``method="bertopic"``:
    centroid embeddings, which keeps themes pure where BERTopic's c-TF-IDF merging mixes them.
 6. ``reduce_outliers`` (embedding similarity ≥ ``outlier_threshold``) moves most −1 texts to their
    nearest theme, so the outlier group stays small but off-topic texts stay out.
-7. A stop-word ``CountVectorizer`` (English plus greetings/sign-offs) and ``KeyBERTInspired`` give the
-   top words; the label is the first three distinct words, or the name of a matching seed theme.
+7. A stop-word ``CountVectorizer`` (English plus greetings/sign-offs; words of at least two texts)
+   and ``KeyBERTInspired`` give the top words; the label is the first three distinct words, or the
+   name of a matching seed theme.
 
 Seed themes (``{"delivery": ["delivery", "parcel", "late"], ...}`` or ``["delivery", "price"]``)
 become BERTopic's ``seed_topic_list`` and name the themes whose top words contain their keywords
@@ -338,13 +339,12 @@ def _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir):
     from bertopic.representation import KeyBERTInspired
     from bertopic.vectorizers import ClassTfidfTransformer
     from hdbscan import HDBSCAN
-    from sklearn.feature_extraction.text import CountVectorizer
 
     n = len(docs)
     embeddings = embed(masked, cache_dir=cache_dir)
     min_cluster = max(10, n // 100)
     params.update(min_cluster_size=min_cluster, min_samples=max(5, min_cluster // 3))
-    vectorizer = CountVectorizer(stop_words=stop_words(), ngram_range=(1, 2), min_df=2, token_pattern=_TOKEN)
+    vectorizer = _vectorizer(docs)
     # Words frequent in every theme (channel framing such as "@shop", "order", "ticket") are damped.
     ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
     model = BERTopic(
@@ -389,6 +389,24 @@ def _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir):
                         representation_model=KeyBERTInspired(top_n_words=10, random_state=seed))  # fmt: skip
     words = {int(t): [w for w, _ in model.get_topic(t) or [] if w] for t in set(topics.tolist())}
     return topics, words, before, model, names
+
+
+def _vectorizer(docs: Sequence[str]) -> Any:
+    """Words and word pairs of at least two texts, as BERTopic's vectorizer (vocabulary fixed here).
+
+    BERTopic fits its vectorizer on one concatenated document per theme, so a ``min_df`` there
+    counts themes, not texts (BERTopic#1665, #2402): ``min_df=2`` dropped every word that only one
+    theme uses, which are the words that name it, and a theme about sizes ("Size runs small and the
+    fabric is thin") was labelled by the words it shares with others ("Perfect, email, help").
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    options = {"stop_words": stop_words(), "ngram_range": (1, 2), "token_pattern": _TOKEN}
+    try:
+        vocabulary = sorted(CountVectorizer(min_df=2, **options).fit(docs).vocabulary_)
+    except ValueError:  # no word in two texts: let BERTopic's own fit find what there is
+        return CountVectorizer(**options)
+    return CountVectorizer(vocabulary=vocabulary, **options)
 
 
 def _centroids(embeddings: np.ndarray, topics: np.ndarray) -> tuple[list[int], np.ndarray]:
