@@ -165,3 +165,21 @@ def test_theme_vocabulary_counts_texts_not_themes() -> None:
     from sklearn.feature_extraction.text import CountVectorizer
 
     assert "fabric" not in CountVectorizer(min_df=2).fit(per_theme).vocabulary_
+
+
+@pytest.mark.parametrize(
+    ("masked", "seen"),
+    [
+        ("Parcel late. Email [EMAIL] or call [PHONE].", "Parcel late. or ."),
+        ("Contact me at [EMAIL], thanks", ", thanks"),
+        ("Call me on [PHONE] about the refund", "about the refund"),
+        ("Nobody answered my email for 9 days", "Nobody answered my email for 9 days"),  # no placeholder: kept
+        ("My email [EMAIL] is wrong on the invoice", "My email is wrong on the invoice"),  # about the address
+        ("see [URL] for the photo", "see for the photo"),
+    ],
+)
+def test_masked_contact_details_and_their_lead_in_are_not_theme_words(masked, seen) -> None:
+    """Contact lines ("Email [EMAIL] or call [PHONE]") put "email" into unrelated themes' labels."""
+    from journey.feedback.themes import _PLACEHOLDER
+
+    assert " ".join(_PLACEHOLDER.sub(" ", masked).split()) == seen

@@ -62,7 +62,14 @@ FILLER_WORDS = frozenset(
 """Greetings, sign-offs, channel framing and fillers that every channel adds and no theme is about."""
 _TOKEN = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b"
 """Words of two or more characters that start with a letter: numbers ("12 days", "$45") are no theme."""
-_PLACEHOLDER = re.compile(r"\[(?:URL|EMAIL|IBAN|CARD|IP|PHONE|ADDRESS)\]")
+_PLACEHOLDER = re.compile(
+    r"(?:(?<!my )(?<!our )(?<!your )(?<!the )"  # "my email [EMAIL] is wrong" is about an email address
+    r"\b(?:e-?mail|mail|call|phone|text|ring|contact|reach|write)(?:\s+(?:me|us))?(?:\s+(?:at|on))?\s+)?"
+    r"\[(?:URL|EMAIL|IBAN|CARD|IP|PHONE|ADDRESS)\]",
+    re.IGNORECASE,
+)
+"""A masked detail and the words that introduce it ("Email [EMAIL]", "call me on [PHONE]"): neither
+says what the text is about, and "email" from contact lines crept into unrelated themes' labels."""
 
 
 def stop_words() -> list[str]:
