@@ -118,3 +118,16 @@ def test_bad_files_are_input_errors_that_name_the_file(tmp_path):
     with pytest.raises(JourneyInputError, match=r"unsupported file type '\.xlsx'"):
         sources.read_file(tmp_path / "book.xlsx")
     assert not sources.is_file(tmp_path / "book.xlsx") and not sources.is_file("s3://bucket/x.parquet")
+
+
+def test_files_take_the_suffixes_and_separators_the_contracts_take(tmp_path):
+    """The engine reader accepts the same table files as journey.files (TSV, upper-case suffixes too)."""
+    frame = _orders_frame().drop(columns="ts")
+    frame.to_csv(tmp_path / "orders.tsv", sep="\t", index=False)
+    frame.to_parquet(tmp_path / "ORDERS.PARQUET", index=False)
+    for path in (tmp_path / "orders.tsv", tmp_path / "ORDERS.PARQUET"):
+        assert sources.is_file(path)
+        got = sources.as_table(path).to_pandas()
+        pd.testing.assert_frame_equal(got, frame, check_dtype=False)
+    with pytest.raises(JourneyInputError, match=r"a \.csv, \.tsv or \.parquet file"):
+        sources.read_file(tmp_path / "book.xlsx")

@@ -13,6 +13,10 @@ import pyarrow.parquet as pq
 from journey.validation import input_error
 
 SEPARATORS = {".csv": ",", ".txt": ",", ".tsv": "\t"}
+"""Delimited text files by suffix (lower case) and their separator; with ``.parquet``, the file
+types users hand us, whether read into pandas here or scanned in the engine (:func:`journey.sources.read_file`)."""
+TABLE_SUFFIXES = (".parquet", *SEPARATORS)
+UNSUPPORTED_HINT = "a .csv, .tsv or .parquet file"
 
 
 def read_table_file(path: str | Path, *, expected: str, dtype: Any = None) -> pd.DataFrame:
@@ -26,7 +30,7 @@ def read_table_file(path: str | Path, *, expected: str, dtype: Any = None) -> pd
     if suffix == ".parquet":
         return _read_parquet(path)
     if suffix not in SEPARATORS:
-        raise input_error(path.name, f"unsupported file type {path.suffix!r}", "a .csv, .tsv or .parquet file")
+        raise input_error(path.name, f"unsupported file type {path.suffix!r}", UNSUPPORTED_HINT)
     return _read_text(path, SEPARATORS[suffix], dtype)
 
 

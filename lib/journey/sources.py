@@ -21,10 +21,10 @@ from ibis.backends import BaseBackend
 from ibis.backends.sql.datatypes import DuckDBType
 
 from journey import config
+from journey.files import SEPARATORS, TABLE_SUFFIXES, UNSUPPORTED_HINT
 from journey.validation import input_error, quote_list
 
 DataLike = Any  # ibis.Table | pd.DataFrame | BaseBackend | str | Path
-FILE_READERS = {".parquet": "read_parquet", ".csv": "read_csv"}
 
 
 def connect(uri: str | Path | None = None, *, read_only: bool = True) -> BaseBackend:
@@ -99,12 +99,20 @@ def _folder(path: Path) -> BaseBackend:
 
 
 def is_file(data: DataLike) -> bool:
-    """Whether ``data`` names one parquet or CSV file (or a glob of them) rather than a source."""
-    return isinstance(data, (str, Path)) and "://" not in str(data) and Path(str(data)).suffix in FILE_READERS
+    """Whether ``data`` names one table file (parquet, CSV, TSV; or a glob of them) rather than a source."""
+    return isinstance(data, (str, Path)) and "://" not in str(data) and Path(str(data)).suffix.lower() in TABLE_SUFFIXES
+
+
+def _reader_sql(path: str, suffix: str) -> str:
+    """DuckDB's table function for the file, with the separator journey.files uses for its suffix."""
+    quoted = "'" + path.replace("'", "''") + "'"
+    if suffix == ".parquet":
+        return f"read_parquet({quoted})"
+    return f"read_csv({quoted}, delim = '{SEPARATORS[suffix]}')"
 
 
 def read_file(path: str | Path) -> ibis.Table:
-    """One parquet or CSV file (a glob such as ``exports/*.parquet`` reads them as one table) as
+    """One parquet, CSV or TSV file (a glob such as ``exports/*.parquet`` reads them as one table) as
     an ibis table on the embedded DuckDB session that all file inputs share (so they can be joined).
 
     Nothing is read but the file's metadata: the table is ``SELECT * FROM read_parquet(...)``
@@ -112,12 +120,12 @@ def read_file(path: str | Path) -> ibis.Table:
     then asks DuckDB to describe it, about 4 ms that are 3% of a ten-million-user readout.
     """
     text = str(path)
-    suffix = Path(text).suffix
-    if suffix not in FILE_READERS:
-        raise input_error(text, f"unsupported file type {suffix!r}", f"one of {quote_list(FILE_READERS)}")
+    suffix = Path(text).suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise input_error(text, f"unsupported file type {Path(text).suffix!r}", UNSUPPORTED_HINT)
     if not any(ch in text for ch in "*?["):
         text = str(_existing(Path(text) if Path(text).is_absolute() else _resolve(Path(text))))
-    query = "SELECT * FROM " + FILE_READERS[suffix] + "('" + text.replace("'", "''") + "')"
+    query = "SELECT * FROM " + _reader_sql(text, suffix)
     backend = files_backend()
     try:
         relation = backend.con.sql(query)
