@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from journey.feedback.pii import mask_pii
-from journey.feedback.scores import EmergingThemes, Score, ThemeImpact
+from journey.feedback.scores import EmergingThemes, Score, ThemeImpact, impact_text
 from journey.results import ResultMixin
 from journey.validation import require_columns
 
@@ -164,11 +164,7 @@ class Actions(ResultMixin):
 def _at_stake(impact: float, metric: str, size: int) -> str:
     """What a pain point costs, in the unit its impact was measured in (NPS points or stars of the
     average rating); the text count when the effect could not be estimated."""
-    if math.isnan(impact):
-        return f"{size:,} texts"
-    if metric == "nps":
-        return f"{abs(impact):.1f} NPS points"
-    return f"{abs(impact):.2f} stars of the average rating"
+    return f"{size:,} texts" if math.isnan(impact) else impact_text(impact, metric)
 
 
 def recommended_actions(impact: ThemeImpact, top: int = 3) -> Actions:

@@ -177,6 +177,17 @@ def _nps_parts(values: np.ndarray) -> tuple[float, float, int]:
     return 100 * (p - d), 100**2 * max(p + d - (p - d) ** 2, 0.0) / n, n
 
 
+IMPACT_UNITS = {"nps": "NPS points", "rating": "stars"}
+"""What a theme's ``impact`` is measured in, by ``impact_metric`` (share × effect on that score)."""
+
+
+def impact_text(impact: float, metric: str) -> str:
+    """An impact in words, in its unit: ``"3.1 NPS points"``, ``"0.28 stars of the average rating"``."""
+    if metric == "nps":
+        return f"{abs(impact):.1f} {IMPACT_UNITS[metric]}"
+    return f"{abs(impact):.2f} {IMPACT_UNITS[metric]} of the average rating"
+
+
 @dataclass(frozen=True, slots=True)
 class ThemeImpact(ResultMixin):
     """Per theme: volume, sentiment and impact on NPS / rating, ranked into pain points and delights.
@@ -208,12 +219,11 @@ class ThemeImpact(ResultMixin):
         effect = "nps_effect" if metric == "nps" else "rating_effect"
         columns = ["theme", "size", "share", "sentiment", "sentiment_ci_lower", "sentiment_ci_upper",
                    effect, f"{effect}_ci_lower", f"{effect}_ci_upper", "impact", "kind", "status"]  # fmt: skip
-        unit = "NPS points" if metric == "nps" else "stars"
         return display_frame(self.frame[columns]).rename(
             columns={
                 effect: f"{metric}_vs_other_themes",
                 f"{effect}_ci": f"{metric}_vs_other_themes_ci",
-                "impact": f"impact_in_{unit.replace(' ', '_')}",
+                "impact": f"impact_in_{IMPACT_UNITS[metric].replace(' ', '_')}",
             }
         )
 
