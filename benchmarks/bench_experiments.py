@@ -92,7 +92,7 @@ def _readout_body(path: str, via_ibis: bool):
     import ibis
 
     from journey import experiments as ab
-    from journey.sources import files_backend
+    from journey.data.sources import files_backend
 
     con = ibis.duckdb.connect()
     files_backend()  # the library's DuckDB session for file inputs: opened untimed, as the floor's connection is

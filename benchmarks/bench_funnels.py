@@ -44,7 +44,7 @@ def build_parquet(path: Path, users: int, seed: int, generator: str) -> None:
 
             frame = generate_chunk(chunk, size, seed, first_user_id=first + 1)["events"]
         else:
-            from journey.funnels_testdata import make_funnel_events
+            from journey.datasets.funnels import make_funnel_events
 
             frame = make_funnel_events(size, seed * 100_003 + chunk)
             frame["user_id"] += first
@@ -91,17 +91,17 @@ def run_job(job: str, parquet: str) -> dict:
             out = chdb.query(query, "DataFrame")
             result = [int(v) for v in out.iloc[:, 1]]
     else:
-        from journey import sources
+        from journey.data import sources
 
         imported = time.perf_counter()
         con = sources.connect(str(Path(parquet).parent))
         events = con.table("events")
         if job == "ours_funnel":
-            from journey import funnels
+            from journey.stages import funnels
 
             result = funnels.funnel(events, STEPS, WINDOW_S).to_frame()["users"].astype(int).tolist()
         else:
-            from journey import retention
+            from journey.stages import retention
 
             table = retention.cohorts(events, COHORT_EVENT, RETURN_EVENTS, period="week", periods=PERIODS).to_frame()
             result = table["cohort_size"].astype(int).tolist()

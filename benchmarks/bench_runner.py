@@ -27,8 +27,8 @@ from pathlib import Path
 import nbformat
 
 from journey import config
-from journey.playbooks import load_playbook
-from journey.runner import plan, run_playbook
+from journey.runs.playbooks import load_playbook
+from journey.runs.runner import plan, run_playbook
 
 BIN = Path(sys.executable).parent
 

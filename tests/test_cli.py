@@ -53,7 +53,9 @@ def test_playbook_check_validates_the_weekly_playbook():
 
 
 def test_propensity_export_writes_scores_by_decile(tmp_path):
-    from journey import config, propensity, sources
+    from journey import config
+    from journey.data import sources
+    from journey.stages import propensity
 
     target = tmp_path / "out" / "deciles.csv"
     result = runner.invoke(app, ["propensity", "export", str(target), "--window", "14d"])

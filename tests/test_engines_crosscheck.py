@@ -1,6 +1,6 @@
 """Independent engines agree with ours: ClickHouse (embedded chdb) and a second ibis backend (Polars).
 
-The generated log (journey.funnels_testdata) is adversarial on purpose: many same-second ties,
+The generated log (journey.datasets.funnels) is adversarial on purpose: many same-second ties,
 re-entries, out-of-order rows and gaps of exactly the window length.
 """
 
@@ -10,8 +10,8 @@ import ibis
 import pandas as pd
 import pytest
 
-from journey import funnels, retention
-from journey.funnels_testdata import STEPS, make_funnel_events
+from journey.datasets.funnels import STEPS, make_funnel_events
+from journey.stages import funnels, retention
 
 chdb = pytest.importorskip("chdb")
 pl = pytest.importorskip("polars")
@@ -134,7 +134,7 @@ def sample():
 
 
 def test_sample_data_levels_identical_to_clickhouse(sample):
-    from journey import sources
+    from journey.data import sources
 
     events = sources.connect(sample.parent).table("events")
     ours = funnels.user_levels(events, list(SAMPLE_STEPS), "7d").to_frame()
@@ -149,7 +149,7 @@ def test_sample_data_levels_identical_to_clickhouse(sample):
 
 
 def test_sample_data_cohorts_identical_to_clickhouse(sample):
-    from journey import sources
+    from journey.data import sources
 
     events = sources.connect(sample.parent).table("events")
     frame = retention.cohorts(events, "purchase", ["repeat_purchase"], period="week", periods=6).to_frame()

@@ -69,8 +69,8 @@ def run(
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="override a parameter: KEY=VALUE")] = None,
 ) -> None:
     """Execute a playbook's notebooks and render their HTML reports and the index."""
-    from journey.playbooks import load_playbook
-    from journey.runner import run_playbook
+    from journey.runs.playbooks import load_playbook
+    from journey.runs.runner import run_playbook
 
     book = load_playbook(playbook)
     with Progress(
@@ -110,7 +110,7 @@ def run(
 @app.command()
 def index() -> None:
     """Rebuild reports/index.html from the run folders on disk."""
-    from journey.index import write_index
+    from journey.runs.index import write_index
 
     out.print(str(write_index(config.reports_dir())))
 
@@ -139,7 +139,7 @@ def data_validate(
     table: Annotated[str, typer.Option(help="contract to check against")] = "events",
 ) -> None:
     """Check a CSV/parquet file against a table's data contract."""
-    from journey.contracts import load_table
+    from journey.data.contracts import load_table
 
     frame = load_table(path, table)  # type: ignore[arg-type]
     out.print(f"{path}: {len(frame):,} rows match the {table} contract")
@@ -150,7 +150,7 @@ def data_contracts(
     write: Annotated[bool, typer.Option(help="write data/contracts/README.md instead of printing")] = False,
 ) -> None:
     """Print (or write) the documentation of every data contract."""
-    from journey.contracts import describe
+    from journey.data.contracts import describe
 
     text = describe()
     if write:
@@ -165,7 +165,7 @@ def data_contracts(
 @playbook_app.command("list")
 def playbook_list() -> None:
     """List playbooks with audience, schedule and next run."""
-    from journey.playbooks import discover, load_playbook
+    from journey.runs.playbooks import discover, load_playbook
 
     table = Table("playbook", "audience", "schedule", "next run (UTC)", "reports")
     for path in discover():
@@ -184,8 +184,8 @@ def playbook_list() -> None:
 @input_errors_exit_2
 def playbook_check(playbook: Annotated[Path, typer.Argument(help="playbook YAML")]) -> None:
     """Validate a playbook and every report's parameters without running anything."""
-    from journey.playbooks import load_playbook
-    from journey.runner import plan
+    from journey.runs.playbooks import load_playbook
+    from journey.runs.runner import plan
 
     book = load_playbook(playbook)
     planned = plan(book, None, {}, str(playbook))
@@ -199,9 +199,9 @@ def schedule_due(
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="parallel notebooks")] = None,
 ) -> None:
     """Run every playbook whose cron tick has passed since its last run (idempotent; call it from cron)."""
-    from journey.playbooks import discover, load_playbook
-    from journey.runner import run_playbook
-    from journey.schedule import due
+    from journey.runs.playbooks import discover, load_playbook
+    from journey.runs.runner import run_playbook
+    from journey.runs.schedule import due
 
     failed = 0
     for state in due([(path, load_playbook(path)) for path in discover()]):
@@ -223,7 +223,7 @@ def schedule_crontab(
     every: Annotated[int, typer.Option(min=1, max=59, help="minutes between checks")] = 5,
 ) -> None:
     """Print the system crontab line that runs `journey schedule due` every few minutes."""
-    from journey.schedule import crontab_line
+    from journey.runs.schedule import crontab_line
 
     sys.stdout.write(crontab_line(str(Path(sys.argv[0]).resolve()), config.project_root(), every) + "\n")
 
@@ -239,7 +239,8 @@ def propensity_export(
 ) -> None:
     """Fit the conversion-likelihood model and write every user's score and decile, so a play or
     an experiment can target a decile. Prints the held-out AUC to judge whether to trust it."""
-    from journey import propensity, sources
+    from journey.data import sources
+    from journey.stages import propensity
     from journey.validation import input_error
 
     events = sources.as_table(sources.connect(source), "events")  # no source: the sample database

@@ -39,7 +39,7 @@ def sample_dir() -> Path:
 
 
 def default_database() -> Path:
-    """The DuckDB file that ``journey.sources.connect()`` opens when given no URI."""
+    """The DuckDB file that ``journey.data.sources.connect()`` opens when given no URI."""
     return sample_dir() / "journey.duckdb"
 
 

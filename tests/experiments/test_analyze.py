@@ -12,7 +12,7 @@ from statsmodels.stats.proportion import proportions_ztest
 from statsmodels.stats.weightstats import ttest_ind
 
 from journey import experiments as ab
-from journey.experiments.simulate import make_experiment
+from journey.datasets.experiments import make_experiment
 from journey.validation import JourneyInputError
 
 METRICS = [

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from journey import sources
+from journey.data import sources
 from journey.datasets import make_sample
 from journey.experiments.data import analysis_table, daily_table
 from journey.validation import JourneyInputError

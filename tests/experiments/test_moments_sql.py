@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from journey import experiments as ab
+from journey.datasets.experiments import make_experiment
 from journey.experiments import moments_sql as msql
-from journey.experiments.simulate import make_experiment
 from journey.experiments.stats import reduce_moments
 
 

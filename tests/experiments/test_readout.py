@@ -3,8 +3,8 @@
 import pytest
 
 from journey import experiments as ab
+from journey.datasets.experiments import make_experiment
 from journey.experiments.readout import decide
-from journey.experiments.simulate import make_experiment
 
 METRICS = [ab.Proportion("converted"), ab.Mean("revenue", role="guardrail", margin=0.10)]
 

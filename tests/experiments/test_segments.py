@@ -7,8 +7,8 @@ import statsmodels.api as sm
 from statsmodels.stats.multitest import multipletests
 
 from journey import experiments as ab
+from journey.datasets.experiments import make_experiment
 from journey.experiments.segments import novelty, segments, trend_test
-from journey.experiments.simulate import make_experiment
 
 
 def test_segment_rows_match_per_segment_analysis_and_family_adjustment():

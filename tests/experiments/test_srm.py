@@ -51,7 +51,7 @@ def test_srm_on_a_source_filters_the_experiment(tmp_path):
         }
     )
     df.to_parquet(tmp_path / "assignments.parquet")
-    from journey import sources
+    from journey.data import sources
 
     con = sources.connect(tmp_path)
     assert srm(con, experiment="x").pvalue == pytest.approx(1.0)

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from journey.data.window import Window
 from journey.datasets.feedback import make_feedback
 from journey.feedback.analysis import analyze, parse_channels, parse_seed_themes
 from journey.validation import JourneyInputError
-from journey.window import Window
 
 
 def test_parse_parameters() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from journey import report
+from journey.display import report
 from journey.feedback.insights import (
     Insights,
     build_insights,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from journey.contracts import FEEDBACK_CHANNELS
+from journey.data.contracts import FEEDBACK_CHANNELS
 from journey.datasets.journeys import DAYS, START, _to_timestamp
 
 THEMES: dict[str, tuple[str, tuple[str, ...]]] = {

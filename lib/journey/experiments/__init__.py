@@ -10,7 +10,6 @@ from journey.experiments.bayes import Posterior, beta_binomial, gaussian
 from journey.experiments.data import analysis_table, daily_table
 from journey.experiments.estimators import Comparison, compare, fieller_interval
 from journey.experiments.metrics import Mean, Proportion, Ratio
-from journey.experiments.multiple import adjust_pvalues, adjusted_alpha
 from journey.experiments.power import achieved_power, minimum_detectable_effect, power_reached, sample_size
 from journey.experiments.readout import (
     RULE,
@@ -38,6 +37,7 @@ from journey.experiments.sequential import (
 from journey.experiments.spec import ExperimentSpec, MetricSpec, list_specs, load_spec, new_experiment
 from journey.experiments.srm import SRMResult, srm, srm_from_counts
 from journey.experiments.stats import Moments, reduce_moments
+from journey.stats.multiple import adjust_pvalues, adjusted_alpha
 
 __all__ = [
     "FRAME_COLUMNS",

@@ -4,7 +4,7 @@ The engine reduces the per-unit table to :class:`~journey.experiments.stats.Mome
 variant (one ``GROUP BY variant`` query, plus one for pooled winsorizing percentiles when
 asked); the rest works on those few numbers: the two-arm comparisons
 (:mod:`~journey.experiments.estimators`), Bayesian chance to win (:mod:`~journey.experiments.bayes`),
-multiple-testing adjustment over primary and secondary metrics (:mod:`~journey.experiments.multiple`),
+multiple-testing adjustment over primary and secondary metrics (:mod:`~journey.stats.multiple`),
 non-inferiority tests for guardrails (outside the family) and the SRM check from the same counts.
 """
 
@@ -17,14 +17,15 @@ from dataclasses import dataclass, field, fields
 import ibis
 import pandas as pd
 
-from journey.experiments import bayes, dist
+from journey.data.sources import DataLike, as_table, is_file
+from journey.display.results import ResultMixin, display_frame
+from journey.experiments import bayes
 from journey.experiments.estimators import Adjustment, Comparison, RelCI, compare
 from journey.experiments.metrics import Mean, Proportion, Ratio
-from journey.experiments.multiple import Correction, adjust_pvalues, adjusted_alpha
 from journey.experiments.srm import SRMResult, srm_from_counts
 from journey.experiments.stats import Moments, pooled_quantiles, reduce_moments
-from journey.results import ResultMixin, display_frame
-from journey.sources import DataLike, as_table, is_file
+from journey.stats import dist
+from journey.stats.multiple import Correction, adjust_pvalues, adjusted_alpha
 from journey.validation import check_option, input_error, quote_list, require_columns
 
 FRAME_COLUMNS = (

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from journey.experiments import dist
+from journey.stats import dist
 from journey.validation import input_error
 
 

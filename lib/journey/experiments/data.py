@@ -21,7 +21,7 @@ import datetime as dt
 import ibis
 from ibis import _
 
-from journey.sources import DataLike, as_table, connect
+from journey.data.sources import DataLike, as_table, connect
 from journey.validation import input_error, quote_list
 
 OUTCOMES = (

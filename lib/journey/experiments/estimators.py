@@ -31,8 +31,8 @@ from typing import Literal
 
 import numpy as np
 
-from journey.experiments import dist
 from journey.experiments.stats import Moments
+from journey.stats import dist
 from journey.validation import check_option
 
 Adjustment = Literal["lin", "pooled"]

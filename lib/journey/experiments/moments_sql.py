@@ -131,7 +131,7 @@ def _ibis_value(table: ibis.Table, plan: Plan, i: int, column: str) -> ibis.Valu
 def duckdb_source(table: ibis.Table):
     """``(connection, FROM-clause SQL)`` when ``table`` runs on DuckDB and needs no
     in-memory registration (memtables keep the ibis path), else ``None``."""
-    from journey.sources import backend_of
+    from journey.data.sources import backend_of
 
     backend = backend_of(table)
     if getattr(backend, "name", "") != "duckdb" or list(table.op().find(ops.InMemoryTable)):

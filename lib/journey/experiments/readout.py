@@ -18,6 +18,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from journey.data.sources import DataLike
+from journey.display.report import HTMLBlock
+from journey.display.results import ResultMixin
 from journey.experiments.analyze import ExperimentResult, MetricResult, analyze
 from journey.experiments.data import _backend, analysis_table, daily_table
 from journey.experiments.estimators import compare
@@ -26,9 +29,6 @@ from journey.experiments.segments import NoveltyResult, SegmentResult, novelty, 
 from journey.experiments.sequential import SequentialResult, obrien_fleming_bounds, sequential
 from journey.experiments.spec import ExperimentSpec, load_spec
 from journey.experiments.stats import reduce_moments
-from journey.report import HTMLBlock
-from journey.results import ResultMixin
-from journey.sources import DataLike
 
 Verdict = Literal["ship", "don't ship", "keep running"]
 

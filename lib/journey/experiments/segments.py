@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from journey.data.sources import DataLike, as_table
+from journey.display.results import ResultMixin, display_frame
 from journey.experiments.analyze import (
     FRAME_COLUMNS,
     SHOWN_COLUMNS,
@@ -32,10 +34,8 @@ from journey.experiments.analyze import (
 )
 from journey.experiments.estimators import Adjustment, Comparison, RelCI, compare, two_sided_pvalue
 from journey.experiments.metrics import Mean, Proportion, Ratio
-from journey.experiments.multiple import Correction
 from journey.experiments.stats import Moments, reduce_moments
-from journey.results import ResultMixin, display_frame
-from journey.sources import DataLike, as_table
+from journey.stats.multiple import Correction
 from journey.validation import check_option, input_error, quote_list, require_columns
 
 

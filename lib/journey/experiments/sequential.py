@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from journey.results import ResultMixin
+from journey.display.results import ResultMixin
 from journey.validation import input_error
 
 _GRID = 401

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from journey.experiments import dist
-from journey.results import ResultMixin
-from journey.sources import DataLike, as_table
+from journey.data.sources import DataLike, as_table
+from journey.display.results import ResultMixin
+from journey.stats import dist
 from journey.validation import input_error, quote_list, require_columns
 
 SRM_THRESHOLD = 0.001

@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journey import sources
+from journey.data import sources
+from journey.data.window import Window
+from journey.display.results import ResultMixin
 from journey.feedback.ingest import FeedbackData, read_feedback
 from journey.feedback.insights import Actions, Insights, build_insights, recommended_actions, summary_sentences
 from journey.feedback.scores import (
@@ -34,9 +36,7 @@ from journey.feedback.scores import (
 )
 from journey.feedback.sentiment import SentimentEvaluation, SentimentModel, sentiment
 from journey.feedback.themes import ThemeResult, themes
-from journey.results import ResultMixin
 from journey.validation import input_error
-from journey.window import Window
 
 MIN_RATED = 60
 """Fewer rated texts than this: sentiment falls back to VADER (a model needs examples of each label)."""

@@ -24,11 +24,11 @@ from typing import Any
 
 import pandas as pd
 
-from journey import sources
-from journey.contracts import FEEDBACK_CHANNELS, has_offset, value_range
+from journey.data import sources
+from journey.data.contracts import FEEDBACK_CHANNELS, has_offset, value_range
+from journey.data.files import read_table_file
+from journey.display.results import ResultMixin
 from journey.feedback.pii import mask_pii_series
-from journey.files import read_table_file
-from journey.results import ResultMixin
 from journey.validation import input_error, quote_list, require_columns
 
 CHANNELS = FEEDBACK_CHANNELS  # the feedback contract's list, re-exported for callers
@@ -260,7 +260,7 @@ def read_feedback(
 ) -> FeedbackData:
     """The feedback table of a data source (DuckDB file, parquet folder, ibis URI or frame).
 
-    Filtering by ``window`` (a :class:`journey.window.Window`) and ``channels`` runs in the engine;
+    Filtering by ``window`` (a :class:`journey.data.window.Window`) and ``channels`` runs in the engine;
     only the selected rows are fetched, because texts must reach the models row by row.
     """
     expr = sources.as_table(source, table=table)

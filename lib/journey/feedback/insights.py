@@ -2,7 +2,7 @@
 
 Every sentence is built from a result object (theme impact, emerging themes, scores), never
 typed by hand in a notebook, so a report says exactly what the tested numbers say. Quotes are
-re-masked here (masking is idempotent) and are escaped when rendered (``journey.report.quotes``
+re-masked here (masking is idempotent) and are escaped when rendered (``journey.display.report.quotes``
 or a result's ``_repr_html_``), so a customer's markup never executes in a report.
 """
 
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from journey.display.results import ResultMixin
 from journey.feedback.pii import mask_pii
 from journey.feedback.scores import EmergingThemes, Score, ThemeImpact, impact_text
-from journey.results import ResultMixin
 from journey.validation import require_columns
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from journey.results import ResultMixin
+from journey.display.results import ResultMixin
 
 PII_TYPES = ("url", "email", "iban", "card", "ip", "phone", "address")
 """Kinds of PII in the order they are masked; the placeholder is ``[<KIND>]`` in capitals."""

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from journey.results import ResultMixin, display_frame
+from journey.display.results import ResultMixin, display_frame
 from journey.validation import input_error, require_columns
 
 ALPHA = 0.05

@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from journey.results import ResultMixin
+from journey.display.results import ResultMixin
 from journey.validation import check_option, input_error
 
 LABELS = ("negative", "neutral", "positive")

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from adjustText import adjust_text
 
-from journey.plots import no_data
+from journey.display.plots import no_data
 from journey.validation import require_columns
 
 COLUMNS = ("theme", "x", "y", "size", "sentiment")

@@ -42,12 +42,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from journey.display.results import ResultMixin
 from journey.feedback import memo
 from journey.feedback.embeddings import embed, model_path, set_offline
 from journey.feedback.jitcache import enable_umap_cache
 from journey.feedback.lightimport import import_bertopic
 from journey.feedback.pii import mask_pii_series
-from journey.results import ResultMixin
 from journey.validation import input_error
 
 MIN_TEXTS = 200

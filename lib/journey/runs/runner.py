@@ -1,0 +1,425 @@
+"""Run a playbook: execute its notebooks with papermill in a process pool and render HTML reports.
+
+Why a pool of long-lived workers rather than one ``papermill`` + ``jupyter nbconvert`` CLI
+call per notebook: each CLI call re-imports papermill, nbconvert and their dependencies
+(seconds each time). Workers import them once (:func:`_warm_worker`) and then only pay for
+the kernel. A failing notebook does not stop the others: its executed copy still renders,
+with papermill's error banner, and the run's exit status reports the failure at the end.
+
+Output layout: ``reports/<playbook>/<run-id>/<name>.ipynb|.html`` and ``run.json``. The
+run folder is built under a temporary name and renamed when complete, so the index never
+links to a half-written run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from multiprocessing.util import Finalize
+from pathlib import Path
+from typing import Any
+
+from journey import config
+from journey.runs import notebook_params
+from journey.runs.playbooks import Playbook, ReportSpec
+from journey.validation import input_error, quote_list
+
+WINDOW_PARAMETERS = ("start_date", "end_date", "window_days")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportJob:
+    """Everything a worker needs to run one report (picklable)."""
+
+    name: str
+    title: str
+    notebook: str
+    parameters: dict[str, Any]
+    work_dir: str
+    timeout_s: int
+    window: str
+    cwd: str
+    prepare_next: bool = True  # start a spare kernel for a following report
+
+    def outcome(
+        self, status: str, error: str, started: dt.datetime, seconds: float, cells_seconds: float, ipynb: str
+    ) -> ReportOutcome:
+        """This report's outcome; the job supplies its name, title, notebook, parameters and HTML name."""
+        return ReportOutcome(
+            name=self.name,
+            title=self.title,
+            notebook=str(Path(self.notebook).relative_to(config.project_root())),
+            status=status,
+            error=error,
+            started_at=started.isoformat(timespec="seconds"),
+            seconds=round(seconds, 3),
+            cells_seconds=round(cells_seconds, 3),
+            parameters=self.parameters,
+            html=f"{self.name}.html",
+            ipynb=ipynb,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOutcome:
+    """How one report went: status, timings and where its files are."""
+
+    name: str
+    title: str
+    notebook: str
+    status: str  # "ok" | "failed"
+    error: str
+    started_at: str
+    seconds: float
+    cells_seconds: float
+    parameters: dict[str, Any]
+    html: str
+    ipynb: str
+
+    @property
+    def overhead_seconds(self) -> float:
+        """Time not spent in the notebook's own cells (kernel start, rendering, I/O)."""
+        return self.seconds - self.cells_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """A finished playbook run: the folder it wrote and each report's outcome."""
+
+    playbook: str
+    run_id: str
+    run_dir: Path
+    status: str
+    seconds: float
+    reports: list[ReportOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ReportOutcome]:
+        return [r for r in self.reports if r.status != "ok"]
+
+
+_SPARE: dict[str, Any] = {}
+
+
+def _warm_worker(cwd: str) -> None:
+    """Import the heavy modules once per worker process and start a spare kernel."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    from journey.runs import render
+    from journey.runs.kernels import SpareKernel
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    _SPARE["kernel"] = SpareKernel(cwd)
+    # multiprocessing runs Finalize callbacks when a worker exits (atexit does not run there).
+    Finalize(None, _discard_spare, exitpriority=10)
+    render.exporter()  # build the HTML exporter (templates, CSS) before the first report
+
+
+def _discard_spare() -> None:
+    spare = _SPARE.pop("kernel", None)
+    if spare is not None:
+        spare.discard()
+
+
+def _next_kernel(cwd: str, prepare_next: bool):
+    """This worker's spare kernel, and a new spare started in the background for the next report."""
+    from journey.runs.kernels import SpareKernel
+
+    spare = _SPARE.pop("kernel", None) or SpareKernel(cwd)
+    km = spare.take()
+    if prepare_next:
+        _SPARE["kernel"] = SpareKernel(cwd)
+    return km
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def execute_report(job: ReportJob) -> ReportOutcome:
+    """Run one notebook and render it; never raises for a failing notebook."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from journey.display.report import declared_window
+    from journey.runs.kernels import shutdown
+    from journey.runs.render import ReportMeta, render_notebook
+
+    work = Path(job.work_dir)
+    out_ipynb = work / f"{job.name}.ipynb"
+    out_html = work / f"{job.name}.html"
+    started = dt.datetime.now(dt.UTC)
+    t0 = time.perf_counter()
+    status, error = "ok", ""
+    km = _next_kernel(job.cwd, job.prepare_next)
+    try:
+        papermill.execute_notebook(
+            job.notebook,
+            str(out_ipynb),
+            parameters=job.parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=job.timeout_s,
+            cwd=job.cwd,
+            km=km,
+        )
+    except PapermillExecutionError as exc:
+        status, error = "failed", f"{exc.ename}: {exc.evalue}"
+    except Exception as exc:  # noqa: BLE001 - kernel death, timeout: report it, keep the others running
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+    finally:
+        shutdown(km)
+    cells = 0.0
+    if out_ipynb.exists():
+        node = nbformat.read(str(out_ipynb), as_version=4)
+        cells = sum(float(c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0) for c in node.cells)
+    else:
+        node = nbformat.read(job.notebook, as_version=4)
+    seconds_so_far = time.perf_counter() - t0
+    meta = ReportMeta(
+        title=job.title,
+        status=status,
+        run_time=f"{started:%Y-%m-%d %H:%M UTC}, executed in {seconds_so_far:.1f} s",
+        window=declared_window(node.cells) or job.window,
+        parameters=job.parameters,
+        error=error,
+    )
+    _atomic_write(out_html, render_notebook(node, meta))
+    return job.outcome(status, error, started, time.perf_counter() - t0, cells, out_ipynb.name)
+
+
+def resolve_parameters(
+    playbook: Playbook,
+    report: ReportSpec,
+    overrides: dict[str, str],
+    where: str,
+) -> dict[str, Any]:
+    """Shared parameters the notebook declares, then the report's own, then ``--param`` overrides."""
+    declared = notebook_params.declared(report.path)
+    merged = {k: v for k, v in playbook.parameters.items() if k in declared}
+    merged.update(report.parameters)
+    for key, text in overrides.items():
+        if key in declared:
+            merged[key] = notebook_params.coerce(text, declared[key].get("inferred_type_name", "str"), f"--param {key}")
+    return notebook_params.check(merged, report.path, f"{where}: report {report.name!r}")
+
+
+def fill_window(parameters: dict[str, Any], latest_day_of: Callable[[str | None], dt.date]) -> dict[str, Any]:
+    """Fill an empty ``end_date`` with the latest day in the source, and ``start_date`` from ``window_days``."""
+    from journey.data.window import Window
+
+    if "end_date" not in parameters and "window_days" not in parameters:
+        return parameters
+    end = parameters.get("end_date") or latest_day_of(parameters.get("source")).isoformat()
+    window = Window.from_params(str(parameters.get("start_date", "")), str(end), int(parameters.get("window_days", 28)))
+    return {
+        **parameters,
+        "start_date": window.start.isoformat(),
+        "end_date": window.end.isoformat(),
+        "window_days": window.days,
+    }
+
+
+def _latest_day(source: str | None) -> dt.date:
+    from journey.data import sources
+    from journey.data.window import latest_day
+
+    return latest_day(sources.as_table(source or None, "events"))
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=config.project_root(), capture_output=True, text=True, check=True
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+# Files above this size are identified by name, size and modification time instead of their
+# bytes: hashing a multi-GB DuckDB file would cost more than the reports themselves.
+CONTENT_HASH_LIMIT = 256 * 2**20
+
+
+def data_fingerprint(source: str | None) -> str:
+    """What the run read, so two reports can be compared honestly: ``sha256:`` of the data
+    file(s), or ``sha256+stat:`` when a file over :data:`CONTENT_HASH_LIMIT` bytes entered the
+    digest by name, size and modification time only."""
+    from journey import datasets
+
+    path = Path(source) if source else config.default_database()
+    if not path.is_absolute():
+        path = config.project_root() / path
+    if path == config.default_database() and (config.sample_dir() / "parquet").is_dir():
+        return "sha256:" + datasets.fingerprint(config.sample_dir())
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path] if path.exists() else []
+    if not files:
+        return f"uri:{source}"
+    by_stat = False
+    for file in files:
+        info = file.stat()
+        digest.update(f"{file.relative_to(path) if path.is_dir() else file.name}\0{info.st_size}\0".encode())
+        if info.st_size > CONTENT_HASH_LIMIT:
+            digest.update(f"{info.st_mtime_ns}\0".encode())
+            by_stat = True
+            continue
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return ("sha256+stat:" if by_stat else "sha256:") + digest.hexdigest()
+
+
+def plan(
+    playbook: Playbook,
+    only: list[str] | None,
+    overrides: dict[str, str],
+    where: str,
+) -> list[tuple[ReportSpec, dict[str, Any]]]:
+    """Select reports and check every parameter before anything runs."""
+    reports = playbook.reports
+    if only:
+        names = {r.name for r in reports}
+        unknown = [n for n in only if n not in names]
+        if unknown:
+            raise input_error(
+                where, f"--only names unknown report {quote_list(unknown)}", f"one of {quote_list(names)}"
+            )
+        reports = [r for r in reports if r.name in only]
+    for report in reports:
+        if not report.path.exists():
+            raise input_error(where, f"report {report.name!r}: notebook {report.notebook!r} not found", "notebooks/…")
+    if overrides:
+        declared_anywhere = set().union(*(notebook_params.declared(r.path) for r in reports))
+        unknown = [k for k in overrides if k not in declared_anywhere]
+        if unknown:
+            raise input_error(
+                where,
+                f"--param {quote_list(unknown)} is declared by no report",
+                f"one of {quote_list(declared_anywhere)}",
+            )
+    latest_day_of = functools.cache(_latest_day)  # one max(ts) query per source, not one per report
+    return [(r, fill_window(resolve_parameters(playbook, r, overrides, where), latest_day_of)) for r in reports]
+
+
+def run_playbook(
+    playbook: Playbook,
+    *,
+    where: str,
+    only: list[str] | None = None,
+    jobs: int | None = None,
+    overrides: dict[str, str] | None = None,
+    on_progress: Callable[[ReportOutcome, int, int], None] | None = None,
+) -> RunResult:
+    """Run (a subset of) a playbook's reports and write the run folder and index."""
+    from journey.runs.index import write_index
+
+    planned = plan(playbook, only, overrides or {}, where)
+    started = dt.datetime.now(dt.UTC)
+    run_id = started.strftime("%Y%m%dT%H%M%SZ")
+    base = config.reports_dir() / playbook.name
+    base.mkdir(parents=True, exist_ok=True)
+    while (base / run_id).exists():
+        run_id = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)).strftime("%Y%m%dT%H%M%SZ")
+        time.sleep(0.05)
+    work = base / f".{run_id}.partial"
+    work.mkdir()
+    t0 = time.perf_counter()
+    try:
+        outcomes = _execute_all(playbook, planned, work, jobs, on_progress)
+        status = "ok" if all(o.status == "ok" for o in outcomes) else "failed"
+        seconds = round(time.perf_counter() - t0, 3)
+        source = next((p.get("source") for _, p in planned if p.get("source")), playbook.parameters.get("source"))
+        record = {
+            "playbook": playbook.name,
+            "title": playbook.description,
+            "audience": playbook.audience,
+            "run_id": run_id,
+            "status": status,
+            "started_at": started.isoformat(timespec="seconds"),
+            "seconds": seconds,
+            "git_commit": _git_commit(),
+            "data_fingerprint": data_fingerprint(source),
+            "parameters": playbook.parameters,
+            "error": "; ".join(f"{o.name}: {o.error}" for o in outcomes if o.error),
+            "reports": [asdict(o) | {"overhead_seconds": round(o.overhead_seconds, 3)} for o in outcomes],
+        }
+        _atomic_write(work / "run.json", json.dumps(record, indent=2, default=str))
+        work.rename(base / run_id)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    write_index(config.reports_dir())
+    return RunResult(playbook.name, run_id, base / run_id, status, seconds, outcomes)
+
+
+def _execute_all(
+    playbook: Playbook,
+    planned: list[tuple[ReportSpec, dict[str, Any]]],
+    work: Path,
+    jobs: int | None,
+    on_progress: Callable[[ReportOutcome, int, int], None] | None,
+) -> list[ReportOutcome]:
+    job_list = [
+        ReportJob(
+            name=report.name,
+            title=report.display_title,
+            notebook=str(report.path),
+            parameters=params,
+            work_dir=str(work),
+            timeout_s=playbook.timeout_s,
+            window=_window_text(params),
+            cwd=str(config.project_root()),
+            prepare_next=index < len(planned) - (jobs or os.cpu_count() or 1),
+        )
+        for index, (report, params) in enumerate(planned)
+    ]
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(job_list)))
+    outcomes: dict[str, ReportOutcome] = {}
+    cwd = str(config.project_root())
+    with ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker, initargs=(cwd,)) as pool:
+        futures = {pool.submit(execute_report, job): job for job in job_list}
+        for done, future in enumerate(as_completed(futures), start=1):
+            try:
+                outcome = future.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker fails its report, not the run
+                outcome = _crashed(futures[future], exc)
+            outcomes[outcome.name] = outcome
+            if on_progress:
+                on_progress(outcome, done, len(job_list))
+    return [outcomes[job.name] for job in job_list]
+
+
+def _crashed(job: ReportJob, exc: BaseException) -> ReportOutcome:
+    """Outcome for a report whose worker died before it could render anything."""
+    from journey.runs.render import ReportMeta, render_notebook
+
+    error = f"worker crashed: {type(exc).__name__}: {exc}"
+    html = Path(job.work_dir) / f"{job.name}.html"
+    try:
+        meta = ReportMeta(job.title, "failed", "not run", job.window, job.parameters, error)
+        _atomic_write(html, render_notebook(Path(job.notebook), meta))
+    except Exception:  # noqa: BLE001 - rendering is best effort here
+        _atomic_write(html, f"<!DOCTYPE html><title>{job.name}</title><p>failed: worker crashed</p>")
+    return job.outcome("failed", error, dt.datetime.now(dt.UTC), 0.0, 0.0, ipynb="")
+
+
+def _window_text(params: dict[str, Any]) -> str:
+    if params.get("start_date") and params.get("end_date"):
+        return f"{params['start_date']} to {params['end_date']} ({params.get('window_days', '?')} days, UTC)"
+    return "not windowed (all data)"

@@ -1,0 +1,497 @@
+"""Exact conversion funnels with ClickHouse ``windowFunnel`` semantics, computed in the engine.
+
+Default semantics (``mode="any_start"``), the same as ClickHouse's ``windowFunnel(window)``:
+
+* a user's **level** is the largest k such that events of steps 1..k occur in order when the
+  user's step events are sorted by (timestamp truncated to the second, step index), and
+  ``ts(step k) - ts(step 1) <= window`` (inclusive);
+* **any** occurrence of step 1 may start a chain and the best chain counts (re-entry after
+  a window expired counts); other events between steps are allowed; each user is counted
+  once, at their level;
+* ties in the same second are ordered by step index; an event logged before the previous
+  step does not count;
+* ``by="first_touch_channel"`` gives each user the channel of their earliest event of any
+  type; any other ``by`` column takes the user's value on the step-1 event that starts the
+  chain counted for them (the chain that first reached their level; ties: smallest value).
+
+``mode="first_entry"`` anchors on each user's first step-1 event only (what many
+hand-written funnels do; offered for comparison, not as the default). A step listed twice
+lets one event serve both steps, as in ClickHouse.
+
+How it runs: one ASOF join per step (see :mod:`journey.stages.funnels_sql`); pandas only sees
+counts per level. With DuckDB in this process and integer user ids, the engine scans and
+encodes the step events and the joins run as binary searches over sorted keys
+(:mod:`journey.stages.funnels_arrays`, same results, several times faster). Nothing is sampled
+or simulated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from journey.data.event_input import check_events_exist, check_steps, parse_window, prepare_events, row_count
+from journey.data.sources import DataLike, backend_of, store_arrow
+from journey.display.results import TableResult
+from journey.stages import funnels_arrays as farr
+from journey.stages import funnels_sql as fsql
+from journey.validation import check_option, input_error
+
+MODES = ("any_start", "first_entry")
+# "auto": sorted-array chain where it applies (DuckDB in process, integer user ids), else the
+# ASOF chain; "asof": always the ASOF chain. Tests set it to run both on the same input.
+CHAIN = "auto"
+NO_EVENTS = "no events in the data (check the date window)"
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel(TableResult):
+    """Users reaching each step.
+
+    Attributes: ``steps`` (event names in order), ``window_seconds`` (inclusive conversion
+    window), ``mode``, ``by`` (breakdown column or None), ``status`` ("ok" or why the
+    numbers are empty/NaN), ``table`` (the frame returned by :meth:`to_frame`: [by], ``step``,
+    ``users``, ``conversion_from_start``, ``conversion_from_previous``).
+    """
+
+    caption = "Users reaching each step"
+
+    steps: tuple[str, ...]
+    window_seconds: int
+    mode: str
+    by: str | None
+    status: str
+    table: pd.DataFrame
+
+    def biggest_dropoff(self) -> tuple[str, str, float] | None:
+        """(from step, to step, conversion) of the step pair with the lowest step-to-step conversion."""
+        if self.by is not None or len(self.steps) < 2 or self.table.empty:
+            return None
+        frame = self.table.iloc[1:]
+        if frame["conversion_from_previous"].isna().all():
+            return None
+        i = int(np.nanargmin(frame["conversion_from_previous"].to_numpy(dtype=float)))
+        return self.steps[i], self.steps[i + 1], float(frame["conversion_from_previous"].iloc[i])
+
+
+@dataclass(frozen=True, slots=True)
+class UserLevels(TableResult):
+    """One row per user in the data: the user column and ``level`` (0 = never did step 1)."""
+
+    caption = "Furthest step per user"
+
+    steps: tuple[str, ...]
+    window_seconds: int
+    mode: str
+    status: str
+    table: pd.DataFrame
+
+
+@dataclass(frozen=True, slots=True)
+class TimeToConvert(TableResult):
+    """Per step (from step 2): users reaching it and the median / 90th percentile of the seconds
+    from the step-1 event that started the chain to the first time the step was reached."""
+
+    caption = "Time to reach each step"
+
+    steps: tuple[str, ...]
+    window_seconds: int
+    status: str
+    table: pd.DataFrame
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelTrend(TableResult):
+    """Funnel by entry week: ``period`` (UTC Monday of the counted chain's start), ``step``,
+    ``users``, ``conversion_from_start``. Recent weeks are right-censored: their users have
+    had less time to finish, so read the last ``window`` of weeks with care."""
+
+    caption = "Funnel by entry week"
+
+    steps: tuple[str, ...]
+    window_seconds: int
+    status: str
+    table: pd.DataFrame
+
+
+@dataclass(frozen=True, slots=True)
+class Dropoff(TableResult):
+    """For users who stopped at each step: their most common next events (any type) after the
+    second they reached it. ``next_event`` is ``"(none)"`` when nothing followed."""
+
+    caption = "Where people went after dropping off"
+
+    steps: tuple[str, ...]
+    window_seconds: int
+    status: str
+    table: pd.DataFrame
+
+
+class _Prepared:
+    """Validated input plus lazily built engine results shared by the public functions."""
+
+    __slots__ = (
+        "_reach", "_temp", "arrays", "chain", "con", "ibis_counts", "ibis_reach", "status", "steps", "table", "window_s"
+    )  # fmt: skip
+
+    def __init__(self, table: ibis.Table, steps: tuple[str, ...], window_s: int, status: str) -> None:
+        self.table, self.steps, self.window_s, self.status = table, steps, window_s, status
+        self.chain: fsql.DuckDBChain | None = None  # DuckDB: the chain as session temp tables
+        self.arrays: farr.ValidSteps | None = None  # DuckDB fast path: the chain as sorted arrays
+        self.con = None
+        self.ibis_counts: ibis.Table | None = None
+        self.ibis_reach: ibis.Table | None = None
+        self._reach: ibis.Table | None = None
+        self._temp: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.status != "ok"
+
+    def run(self, sql: str) -> list[tuple]:
+        """Raw SQL on the DuckDB connection (sqlglot, under ``con.sql``, would rewrite it)."""
+        return self.con.raw_sql(sql).fetchall()
+
+    def counts(self) -> pd.Series:
+        """Users with a valid step-k event, indexed by k."""
+        if self.arrays is not None:
+            return pd.Series(self.arrays.users_per_step(), name="users")
+        if self.chain is not None:
+            rows = self.run(self.chain.counts_sql())
+            return pd.Series({int(k): int(n) for k, n in rows}, name="users")
+        frame = self.ibis_counts.execute()
+        return frame.set_index("k")["users"]
+
+    @property
+    def reach(self) -> ibis.Table:
+        """Per user and step reached: ``u, k, t, s`` (first reach and its chain start)."""
+        if self._reach is None:
+            if self.chain is None:
+                self._reach = self.ibis_reach
+            else:
+                self._temp = f"{self.chain.prefix}_reach"
+                if self.arrays is not None:
+                    self._reach = store_arrow(self.con, self._temp, self.arrays.first_reach(), temp=True)
+                else:
+                    query = f"SELECT u, k, min(t) AS t, min(s) AS s FROM ({self.chain.union_sql()}) GROUP BY u, k"
+                    self.run(f"CREATE TEMP TABLE {self._temp} AS {query}")
+                    self._reach = self.con.table(self._temp)
+        return self._reach
+
+    def array_chain(self, stats: tuple, mode: str) -> farr.ValidSteps | None:
+        """The chain as sorted arrays from the scanned step table (``stats``: its rows and
+        ranges), or ``None`` when the ids do not pack into 63 bits (the caller then runs the
+        ASOF chain on the same table)."""
+        chain = self.chain
+        rows, *bounds = stats
+        layout = farr.layout_for(*bounds, max(chain.codes.values()))
+        if layout is None:
+            return None
+        raw = self.con.con
+        ranges = farr.user_ranges(layout, rows)
+
+        def fetch(part: int) -> np.ndarray:
+            users = ranges[part] if len(ranges) > 1 else None
+            return raw.execute(farr.key_sql(chain.base, layout, users)).fetchnumpy()["k"]
+
+        parts = farr.sorted_keys(fetch, len(ranges))
+        chain.drop_base(self.run)
+        step_code = [chain.codes[step] for step in self.steps]
+        return farr.chain_parts(parts, layout, step_code, self.window_s, mode)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        if self.con is None:
+            return
+        if self._temp is not None:
+            self.run(f"DROP TABLE IF EXISTS {self._temp}")
+            self._temp = None
+        if self.chain is not None:
+            for sql in self.chain.drop_statements():
+                self.run(sql)
+            self.chain = None
+
+
+@contextlib.contextmanager
+def _prepare(
+    events: DataLike,
+    steps: Sequence[str],
+    window: str | int | dt.timedelta,
+    *,
+    user_id: str,
+    ts: str,
+    event: str,
+    mode: str,
+    extra: Sequence[str] = (),
+) -> Iterator[_Prepared]:
+    steps = check_steps(steps)
+    window_s = parse_window(window)
+    check_option("mode", mode, MODES)
+    table = prepare_events(events, user_id=user_id, ts=ts, event=event, extra=extra)
+    if row_count(table) == 0:
+        yield _Prepared(table, steps, window_s, NO_EVENTS)
+        return
+    prep = _Prepared(table, steps, window_s, "ok")
+    names = dict(user_id=user_id, ts=ts, event=event, mode=mode)
+    try:
+        if fsql.can_use_duckdb_sql(table):
+            # the step scan doubles as the existence check: the full distinct-event query (for
+            # the error message) runs only when a step is missing
+            prep.con = backend_of(table)
+            prefix = f"_journey_funnel_{uuid.uuid4().hex}"
+            prep.chain = fsql.DuckDBChain(table, steps, window_s, **names, prefix=prefix)  # type: ignore[arg-type]
+            stats = prep.chain.scan(prep.run, lambda: check_events_exist(table, steps, event, "steps"))
+            if CHAIN == "auto" and table[user_id].type().is_integer():
+                prep.arrays = prep.array_chain(stats, mode)
+            if prep.arrays is None:
+                prep.chain.build_chain(prep.run)
+        else:
+            check_events_exist(table, steps, event, "steps")
+            valid = fsql.valid_steps(table, steps, window_s, **names, presort=fsql.needs_presort(table))  # type: ignore[arg-type]
+            prep.ibis_reach = fsql.first_reach(fsql.union_valid(valid))
+            prep.ibis_counts = fsql.users_per_step(valid)
+        yield prep
+    finally:
+        prep.close()
+
+
+def user_levels(
+    events: DataLike,
+    steps: Sequence[str],
+    window: str | int | dt.timedelta = "7d",
+    *,
+    user_id: str = "user_id",
+    ts: str = "ts",
+    event: str = "event",
+    mode: str = "any_start",
+) -> UserLevels:
+    """Each user's funnel level (semantics in the module docstring); 0 = never did step 1.
+
+    >>> import pandas as pd
+    >>> stamps = ["2026-01-01 00:00", "2026-01-01 00:01", "2026-01-09 00:00", "2026-01-01 00:00"]
+    >>> log = pd.DataFrame({"user_id": [1, 1, 1, 2], "event": ["a", "b", "c", "b"],
+    ...     "ts": pd.to_datetime(stamps, utc=True)})
+    >>> user_levels(log, ["a", "b", "c"], "7d").to_frame().to_dict("list")
+    {'user_id': [1, 2], 'level': [2, 0]}
+    """
+    with _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode=mode) as prep:
+        if prep.empty:
+            return UserLevels(prep.steps, prep.window_s, mode, prep.status, pd.DataFrame({user_id: [], "level": []}))
+        top = prep.reach.group_by("u").aggregate(level=prep.reach.k.max())
+        users = fsql.all_users(prep.table, user_id)
+        joined = users.left_join(top, users.u == top.u)
+        expr = joined.select(u=users.u, level=joined.level.fill_null(0).cast("int64"))
+        frame = expr.execute().rename(columns={"u": user_id}).sort_values(user_id, ignore_index=True)
+        return UserLevels(prep.steps, prep.window_s, mode, "ok", frame)
+
+
+def funnel(
+    events: DataLike,
+    steps: Sequence[str],
+    window: str | int | dt.timedelta = "7d",
+    by: str | None = None,
+    *,
+    user_id: str = "user_id",
+    ts: str = "ts",
+    event: str = "event",
+    channel: str = "channel",
+    mode: str = "any_start",
+) -> Funnel:
+    """Users reaching each step within ``window`` of a step-1 event (semantics in the module docstring).
+
+    ``users`` at step k counts users whose level is at least k. Conversions are NaN (with a
+    status) when nobody did step 1, never 0.
+    """
+    extra = [] if by is None else ([channel] if by == "first_touch_channel" else [by])
+    with _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode=mode, extra=extra) as prep:
+        columns = ([by] if by else []) + ["step", "users", "conversion_from_start", "conversion_from_previous"]
+        if prep.empty:
+            return Funnel(prep.steps, prep.window_s, mode, by, prep.status, pd.DataFrame(columns=columns))
+        if by is None:
+            reached = prep.counts()
+            counts = pd.DataFrame({"level": range(1, len(prep.steps) + 1)})
+            counts["n"] = [int(reached.get(k, 0)) - int(reached.get(k + 1, 0)) for k in counts["level"]]
+            table = _cumulate(counts, prep.steps)
+        else:
+            counted = fsql.levels(prep.reach)
+            values = fsql.user_breakdown(
+                prep.table, counted, by, prep.steps[0], user_id=user_id, ts=ts, event=event, channel=channel
+            )
+            joined = counted.left_join(values, counted.u == values.u)
+            counts = joined.group_by(b=joined.b, level=joined.level).aggregate(n=joined.count()).execute()
+            parts = []
+            for value, group in counts.groupby("b", dropna=False, sort=True):
+                part = _cumulate(group, prep.steps)
+                part.insert(0, by, value)
+                parts.append(part)
+            table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+        status = "ok" if len(table) and table["users"].iloc[0] > 0 else f"no user did the first step {prep.steps[0]!r}"
+        if by is None and table["users"].iloc[0] == 0:
+            status = f"no user did the first step {prep.steps[0]!r}"
+        return Funnel(prep.steps, prep.window_s, mode, by, status, table)
+
+
+def _cumulate(counts: pd.DataFrame, steps: tuple[str, ...]) -> pd.DataFrame:
+    """Counts per level -> users reaching each step (level >= k) and the two conversions."""
+    per_level = np.zeros(len(steps) + 1, dtype=np.int64)
+    for level, n in zip(counts["level"].astype(int), counts["n"].astype(int), strict=True):
+        per_level[level] += n
+    users = per_level[::-1].cumsum()[::-1][1:]
+    start = float(users[0]) if users[0] > 0 else np.nan
+    previous = np.concatenate([[users[0]], users[:-1]]).astype(float)
+    previous[previous == 0] = np.nan
+    return pd.DataFrame(
+        {
+            "step": list(steps),
+            "users": users.astype(np.int64),
+            "conversion_from_start": users / start,
+            "conversion_from_previous": users / previous,
+        }
+    )
+
+
+def time_to_convert(
+    events: DataLike,
+    steps: Sequence[str],
+    window: str | int | dt.timedelta = "7d",
+    *,
+    user_id: str = "user_id",
+    ts: str = "ts",
+    event: str = "event",
+) -> TimeToConvert:
+    """Median and 90th percentile (linear interpolation) of seconds from chain start to each step."""
+    with _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode="any_start") as prep:
+        columns = ["step", "users", "median_seconds", "p90_seconds"]
+        if prep.empty:
+            return TimeToConvert(prep.steps, prep.window_s, prep.status, pd.DataFrame(columns=columns))
+        reach = prep.reach.filter(prep.reach.k >= 2)
+        seconds = (reach.t - reach.s).cast("float64")
+        expr = reach.group_by("k").aggregate(
+            users=reach.count(), median_seconds=seconds.quantile(0.5), p90_seconds=seconds.quantile(0.9)
+        )
+        stats = expr.execute().set_index("k")
+        rows = []
+        for k in range(2, len(prep.steps) + 1):
+            got = k in stats.index
+            rows.append(
+                {
+                    "step": prep.steps[k - 1],
+                    "users": int(stats.loc[k, "users"]) if got else 0,
+                    "median_seconds": float(stats.loc[k, "median_seconds"]) if got else np.nan,
+                    "p90_seconds": float(stats.loc[k, "p90_seconds"]) if got else np.nan,
+                }
+            )
+        table = pd.DataFrame(rows, columns=columns)
+        status = "ok" if len(table) and table["users"].sum() > 0 else "no user reached step 2"
+        return TimeToConvert(prep.steps, prep.window_s, status, table)
+
+
+def trend(
+    events: DataLike,
+    steps: Sequence[str],
+    window: str | int | dt.timedelta = "7d",
+    *,
+    user_id: str = "user_id",
+    ts: str = "ts",
+    event: str = "event",
+) -> FunnelTrend:
+    """Funnel per entry week (UTC Monday of the counted chain's start)."""
+    with _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode="any_start") as prep:
+        columns = ["period", "step", "users", "conversion_from_start"]
+        if prep.empty:
+            return FunnelTrend(prep.steps, prep.window_s, prep.status, pd.DataFrame(columns=columns))
+        counted = fsql.levels(prep.reach)
+        counted = counted.mutate(w=fsql.week_index(counted.s))
+        counts = counted.group_by("w", "level").aggregate(n=counted.count()).execute()
+        parts = []
+        for week, group in counts.groupby("w", sort=True):
+            part = _cumulate(group, prep.steps)[["step", "users", "conversion_from_start"]]
+            monday = dt.date(1970, 1, 5) + dt.timedelta(weeks=int(week) - 1)
+            part.insert(0, "period", pd.Timestamp(monday))
+            parts.append(part)
+        table = pd.concat(parts, ignore_index=True)
+        return FunnelTrend(prep.steps, prep.window_s, "ok", table)
+
+
+def dropoff(
+    events: DataLike,
+    steps: Sequence[str],
+    window: str | int | dt.timedelta = "7d",
+    top: int = 5,
+    *,
+    user_id: str = "user_id",
+    ts: str = "ts",
+    event: str = "event",
+) -> Dropoff:
+    """Most common next event of users whose level is k (1 <= k < number of steps).
+
+    The next event is the user's first event in a later second than the one in which they
+    first reached step k (ties within that second: alphabetical), or ``"(none)"``.
+    """
+    if top < 1:
+        raise input_error("parameter 'top'", f"is {top}", "a positive integer")
+    with _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode="any_start") as prep:
+        columns = ["step", "users_stopped", "next_event", "users", "share"]
+        if prep.empty or len(prep.steps) < 2:
+            status = prep.status if prep.empty else "a single step has no drop-off"
+            return Dropoff(prep.steps, prep.window_s, status, pd.DataFrame(columns=columns))
+        counted = fsql.levels(prep.reach)
+        stopped = counted.filter(counted.level < len(prep.steps))
+        ev = prep.table
+        later = ev.select(nu=ev[user_id], nt=fsql.seconds(ev, ts), ne=ev[event])
+        probe = stopped.select(pu=stopped.u, t1=stopped.t + 1)
+        if fsql.needs_presort(ev):
+            probe, later = probe.order_by("t1"), later.order_by("nt")
+        # the first later second by a forward ASOF join (smallest nt >= t + 1), then the events in it
+        nearest = probe.asof_join(later.select("nu", "nt"), on=probe.t1 <= later.nt, predicates=probe.pu == later.nu)
+        nearest = nearest.filter(nearest.nt.notnull()).select(xu=nearest.pu, xt=nearest.nt)
+        hits = nearest.join(later, (nearest.xu == later.nu) & (nearest.xt == later.nt))
+        nxt = hits.group_by(u=hits.xu).aggregate(next_event=hits.ne.min())
+        full = stopped.left_join(nxt, stopped.u == nxt.u)
+        full = full.select(level=full.level, next_event=full.next_event.fill_null("(none)"))
+        counts = full.group_by("level", "next_event").aggregate(users=full.count()).execute()
+        rows = []
+        for level, group in counts.groupby("level", sort=True):
+            total = int(group["users"].sum())
+            best = group.sort_values(["users", "next_event"], ascending=[False, True]).head(top)
+            for _, row in best.iterrows():
+                rows.append(
+                    {
+                        "step": prep.steps[int(level) - 1],
+                        "users_stopped": total,
+                        "next_event": row["next_event"],
+                        "users": int(row["users"]),
+                        "share": row["users"] / total,
+                    }
+                )
+        return Dropoff(prep.steps, prep.window_s, "ok", pd.DataFrame(rows, columns=columns))
+
+
+def summary_sentences(current: Funnel, previous: Funnel | None = None) -> list[str]:
+    """Executive-summary sentences: overall conversion, the biggest drop-off and its change."""
+    if current.table.empty or current.status != "ok":
+        return [f"The funnel has no numbers for this window: {current.status}."]
+    frame = current.table
+    steps = current.steps
+    days = current.window_seconds / 86_400
+    sentences = [
+        f"{int(frame['users'].iloc[0]):,} users did {steps[0]!r}; "
+        f"{frame['conversion_from_start'].iloc[-1]:.1%} reached {steps[-1]!r} within {days:g} days."
+    ]
+    worst = current.biggest_dropoff()
+    if worst is not None:
+        a, b, rate = worst
+        text = f"The biggest drop-off is from {a!r} to {b!r}: only {rate:.1%} continue"
+        if previous is not None and previous.status == "ok" and tuple(previous.steps) == tuple(steps):
+            before = previous.table.set_index("step")["conversion_from_previous"].get(b, np.nan)
+            if before == before:
+                change = (rate - float(before)) * 100
+                text += f" ({change:+.1f} percentage points vs the previous window, {float(before):.1%})"
+        sentences.append(text + ".")
+    return sentences

@@ -1,0 +1,122 @@
+"""Executive-summary sentences for the stage notebooks, built only from result objects.
+
+Each function takes results computed for the current window (and, where a change is
+reported, the previous window of the same length) and returns 3-5 plain sentences; the
+notebooks display them with :func:`journey.display.report.executive_summary`. Nothing here touches
+row-level data, so the tests build the inputs by hand.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from journey.stages.attribution import Attribution
+from journey.stages.funnels import Funnel, summary_sentences
+from journey.stages.kpis import StageTable
+from journey.stages.retention import Cohorts
+
+
+def _pp(change: float) -> str:
+    return f"{change * 100:+.1f} percentage points"
+
+
+def awareness_sentences(now: StageTable, before: StageTable | None, funnel: Funnel) -> list[str]:
+    """Reach leader and its change, the bounce rate extremes, and the landing -> product step."""
+    frame = now.table
+    if frame.empty:
+        return [f"No awareness data in this window ({now.status})."]
+    top = frame.sort_values("reach", ascending=False).iloc[0]
+    # new_users partition the window's visitors by the channel of their first event; summing reach would count
+    # a person once per channel that reached them
+    text = (
+        f"{int(frame['new_users'].sum()):,} people arrived through these channels this window; "
+        f"{top['channel']} reached the most users ({int(top['reach']):,})"
+    )
+    if before is not None and not before.table.empty:
+        prev = before.table.set_index("channel")["reach"].get(top["channel"], math.nan)
+        if prev == prev and prev:
+            text += f", {(top['reach'] - prev) / prev:+.1%} vs the previous window"
+    sentences = [text + "."]
+    sessions = frame["sessions"].sum()
+    if sessions:
+        overall = (frame["bounce_rate"] * frame["sessions"]).sum() / sessions
+        worst = frame.sort_values("bounce_rate", ascending=False).iloc[0]
+        sentences.append(
+            f"{overall:.1%} of sessions bounced (only the landing page); the highest bounce rate is "
+            f"{worst['channel']} at {worst['bounce_rate']:.1%}."
+        )
+    engaged = frame.sort_values("article_views_per_visitor", ascending=False).iloc[0]
+    sentences.append(
+        f"{engaged['channel']} visitors read the most articles "
+        f"({engaged['article_views_per_visitor']:.2f} per visitor)."
+    )
+    sentences.extend(summary_sentences(funnel)[:1])
+    return sentences
+
+
+def consideration_sentences(now: Funnel, before: Funnel | None, exposures: StageTable) -> list[str]:
+    """Funnel headline and biggest drop-off with its change, then the strongest exposure association."""
+    sentences = summary_sentences(now, before)
+    frame = exposures.table.dropna(subset=["effect_size"])
+    if not frame.empty:
+        best = frame.sort_values("effect_size", ascending=False).iloc[0]
+        sentences.append(
+            f"Product viewers exposed to {best['label']} bought {_pp(best['effect_size'])} more often "
+            f"({best['exposed_conversion']:.1%} vs {best['unexposed_conversion']:.1%}, 95% CI "
+            f"{best['effect_size_ci_lower'] * 100:+.1f} to {best['effect_size_ci_upper'] * 100:+.1f}); "
+            "this is an association, not proof that the content causes purchases."
+        )
+    return sentences
+
+
+def decision_sentences(now: Funnel, before: Funnel | None, support: StageTable, load: StageTable) -> list[str]:
+    """Checkout funnel and its biggest drop-off, checkout errors / chat, and page-load extremes."""
+    sentences = summary_sentences(now, before)
+    rows = support.table.set_index("exposure") if not support.table.empty else pd.DataFrame()
+    if "checkout_error" in rows.index and rows.loc["checkout_error", "exposed_users"] > 0:
+        r = rows.loc["checkout_error"]
+        sentences.append(
+            f"{int(r['exposed_users']):,} checkout starters hit an error; {r['exposed_conversion']:.1%} of them bought "
+            f"vs {r['unexposed_conversion']:.1%} of those without an error (association)."
+        )
+    frame = load.table[load.table["sessions"] >= 30] if not load.table.empty else load.table
+    if len(frame) >= 2:
+        fast, slow = frame.iloc[0], frame.iloc[-1]
+        sentences.append(
+            f"Sessions whose landing page loaded in {fast['page_load']} converted at {fast['conversion']:.2%}, "
+            f"against {slow['conversion']:.2%} at {slow['page_load']}."
+        )
+    return sentences
+
+
+def retention_sentences(cohorts: Cohorts, repeat: StageTable, attribution: Attribution | None = None) -> list[str]:
+    """Average retention at periods 1 and 4 with CIs, repeat-purchase rate, and attribution disagreement."""
+    sentences = []
+    curve = cohorts.curve().to_frame().set_index("period")
+    unit = cohorts.period
+    for k in (1, 4):
+        if k in curve.index and curve.loc[k, "n_obs"] > 0:
+            r = curve.loc[k]
+            sentences.append(
+                f"On average {r['rate']:.1%} of {cohorts.cohort_event!r} cohorts came back in {unit} {k} "
+                f"(95% CI {r['rate_ci_lower']:.1%} to {r['rate_ci_upper']:.1%}, {int(r['n_obs']):,} users)."
+            )
+    if not repeat.table.empty and repeat.table["buyers"].iloc[0] > 0:
+        r = repeat.table.iloc[0]
+        sentences.append(
+            f"{r['repeat_rate']:.1%} of {int(r['buyers']):,} buyers bought again; "
+            f"{r['support_tickets_per_buyer']:.2f} support tickets per buyer."
+        )
+    if attribution is not None and not attribution.table.empty:
+        wide = attribution.pivot("share")
+        if {"last", "markov"} <= set(wide.columns):
+            gap = (wide["markov"] - wide["last"]).dropna()
+            if len(gap):
+                channel = gap.abs().idxmax()
+                sentences.append(
+                    f"Attribution models disagree most on {channel}: {wide.loc[channel, 'last']:.1%} of conversions "
+                    f"under last touch vs {wide.loc[channel, 'markov']:.1%} under the Markov model."
+                )
+    return sentences or [f"No retention numbers for this window ({cohorts.status})."]

@@ -1,0 +1,62 @@
+"""Schedules: a playbook is due once per passed cron tick, judged from the run folders on disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from journey.runs.playbooks import load_playbook
+from journey.runs.schedule import crontab_line, due
+from tests.conftest import build_e2e_project, run_journey
+
+NOW = dt.datetime(2026, 11, 30, 7, 3, tzinfo=dt.UTC)  # a Monday, 3 minutes after a 07:00 tick
+
+
+def _book(root, schedule="0 7 * * MON"):
+    path = root / "playbooks" / "e2e.yml"
+    path.write_text(path.read_text().replace('"*/5 * * * *"', f'"{schedule}"'))
+    return path, load_playbook(path)
+
+
+def _fake_run(root, started: dt.datetime):
+    run = root / "reports" / "e2e" / started.strftime("%Y%m%dT%H%M%SZ")
+    run.mkdir(parents=True)
+    (run / "run.json").write_text(json.dumps({"run_id": run.name, "started_at": started.isoformat(), "reports": []}))
+
+
+def test_never_run_playbook_is_due(tmp_path, monkeypatch):
+    root = build_e2e_project(tmp_path)
+    monkeypatch.setenv("JOURNEY_ROOT", str(root))
+    (state,) = due([_book(root)], now=NOW)
+    assert state.is_due and state.last_run is None
+    assert state.last_tick == dt.datetime(2026, 11, 30, 7, 0, tzinfo=dt.UTC)
+    assert state.next_tick == dt.datetime(2026, 12, 7, 7, 0, tzinfo=dt.UTC)
+
+
+def test_run_after_the_tick_is_not_due_again(tmp_path, monkeypatch):
+    root = build_e2e_project(tmp_path)
+    monkeypatch.setenv("JOURNEY_ROOT", str(root))
+    _fake_run(root, dt.datetime(2026, 11, 30, 7, 1, tzinfo=dt.UTC))
+    (state,) = due([_book(root)], now=NOW)
+    assert not state.is_due
+
+
+def test_run_before_the_tick_is_due_once_even_after_missed_ticks(tmp_path, monkeypatch):
+    root = build_e2e_project(tmp_path)
+    monkeypatch.setenv("JOURNEY_ROOT", str(root))
+    _fake_run(root, dt.datetime(2026, 11, 9, 7, 1, tzinfo=dt.UTC))  # three Mondays missed
+    (state,) = due([_book(root)], now=NOW)
+    assert state.is_due and state.last_tick == dt.datetime(2026, 11, 30, 7, 0, tzinfo=dt.UTC)
+
+
+def test_schedule_due_dry_run_lists_without_running(tmp_path):
+    root = build_e2e_project(tmp_path)
+    result = run_journey(root, "schedule", "due", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "e2e: due since" in result.stdout and "(dry run)" in result.stdout
+    assert not (root / "reports").exists()
+
+
+def test_crontab_line_calls_schedule_due(tmp_path):
+    line = crontab_line("/opt/venv/bin/journey", tmp_path, 10)
+    assert line.startswith("*/10 * * * * cd ") and "/opt/venv/bin/journey schedule due" in line
