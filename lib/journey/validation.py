@@ -49,3 +49,17 @@ def require_columns(columns: Iterable[str], required: Iterable[str], where: str)
             f"missing column{'s' if len(missing) > 1 else ''} {quote_list(missing)}",
             f"columns present: {quote_list(present)}",
         )
+
+
+def check_cron(value: str) -> str:
+    """Validate a cron expression (UTC) for any schedule field: playbooks and experiment specs.
+
+    Raises ``ValueError`` (not :class:`JourneyInputError`) because pydantic validators call it
+    and turn it into the model's own error listing; croniter is imported here, on first use,
+    so that modules validating other things stay light.
+    """
+    from croniter import croniter
+
+    if not croniter.is_valid(value):
+        raise ValueError(f"schedule {value!r} is not a valid cron expression (e.g. '0 7 * * MON')")
+    return value

@@ -22,8 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from journey import config
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.power import sample_size
-from journey.runs.playbooks import check_cron
-from journey.validation import input_error, quote_list
+from journey.validation import check_cron, input_error, quote_list
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 

@@ -17,16 +17,9 @@ from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from journey import config
-from journey.validation import JourneyInputError, input_error
+from journey.validation import JourneyInputError, check_cron, input_error
 
 _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
-
-
-def check_cron(value: str) -> str:
-    """Validate a cron expression (UTC) for any schedule field: playbooks and experiment specs."""
-    if not croniter.is_valid(value):
-        raise ValueError(f"schedule {value!r} is not a valid cron expression (e.g. '0 7 * * MON')")
-    return value
 
 
 class ReportSpec(BaseModel):
