@@ -1,0 +1,51 @@
+"""Numbers in prose: one wording for percentages, signs, points and changes."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from journey.display import text
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "expected"),
+    [
+        (0.0584, {}, "5.8%"),
+        (0.0584, {"digits": 2}, "5.84%"),
+        (0.031, {"signed": True}, "+3.1%"),
+        (-0.031, {"signed": True}, "−3.1%"),
+        (1.0, {"digits": 0}, "100%"),
+        (math.nan, {}, "n/a"),
+        (None, {}, "n/a"),
+        (pd.NA, {}, "n/a"),
+    ],
+)
+def test_percent_reads_a_share_as_a_percentage(value, kwargs, expected) -> None:
+    assert text.percent(value, **kwargs) == expected
+
+
+def test_points_are_signed_percentage_points() -> None:
+    assert text.points(0.012) == "+1.2 percentage points"
+    assert text.points(-0.0345) == "−3.5 percentage points"
+    assert text.points(math.nan) == "n/a"
+
+
+def test_change_says_direction_and_relative_size() -> None:
+    assert text.change(103, 100) == "up 3.0% vs the previous window"
+    assert text.change(90, 100, versus="last week") == "down 10.0% vs last week"
+    assert text.change(5, 5) == "flat"
+
+
+@pytest.mark.parametrize("previous", [0, math.nan, None])
+def test_change_without_a_usable_baseline_says_so(previous) -> None:
+    assert text.change(5, previous) == "no comparison with the previous window"
+
+
+def test_join_words_lists_with_a_conjunction() -> None:
+    assert text.join_words([]) == ""
+    assert text.join_words(["a"]) == "a"
+    assert text.join_words(["a", "b"], "or") == "a or b"
+    assert text.join_words(["a", "b", "c"]) == "a, b and c"
