@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from journey.data.event_input import parse_window, prepare_events, seconds
+from journey.data.event_input import absent_steps, check_events_exist, parse_window, prepare_events, seconds
 from journey.validation import JourneyInputError
 
 
@@ -42,3 +42,26 @@ def test_non_timestamp_column_rejected():
     frame = pd.DataFrame({"user_id": [1], "ts": ["2026-09-07"], "event": ["a"]})
     with pytest.raises(JourneyInputError, match="column 'ts' has dtype"):
         prepare_events(frame)
+
+
+def _events(names):
+    ts = pd.Timestamp("2026-09-07", tz="UTC")
+    return prepare_events(pd.DataFrame({"user_id": range(len(names)), "ts": [ts] * len(names), "event": names}))
+
+
+def test_absent_steps_names_the_missing_steps_with_close_matches_and_does_not_raise():
+    table = _events(["landing_view", "product_view", "purchase"])
+    got = absent_steps(table, ["landing_view", "purchse", "checkout_start", "purchse"])
+    # difflib.get_close_matches("purchse", [...]) -> ["purchase"]; nothing close to checkout_start
+    assert got == {"purchse": ("purchase",), "checkout_start": ()}
+
+
+def test_absent_steps_is_empty_when_every_step_occurs():
+    table = _events(["a", "b"])
+    assert absent_steps(table, ["a", "b"]) == {}
+    assert absent_steps(table, ["a", "c"], present=["a", "b", "c"]) == {}
+
+
+def test_check_events_exist_still_raises_listing_present_events():
+    with pytest.raises(JourneyInputError, match=r"unknown event 'zzz'; expected events present: 'a', 'b'"):
+        check_events_exist(_events(["a", "b"]), ["a", "zzz"], "event", "steps")

@@ -9,6 +9,7 @@ so two events in the same second are a tie, broken by step index where order mat
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -130,10 +131,38 @@ def execute(expr: ibis.Expr) -> Any:
     return expr.execute()
 
 
+def present_events(events: ibis.Table, event: str = "event") -> list[str]:
+    """The distinct event names in ``events`` (one small ``SELECT DISTINCT``), as strings."""
+    return execute(events.select(event).distinct())[event].dropna().astype(str).tolist()
+
+
+def absent_steps(
+    events: ibis.Table,
+    names: Sequence[str],
+    event: str = "event",
+    *,
+    present: Sequence[str] | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """The names among ``names`` that never occur in ``events``, each with up to three close
+    matches among the names that do (:func:`difflib.get_close_matches`, ratio >= 0.6).
+
+    Unlike :func:`check_events_exist` this does not raise: a funnel whose last step nobody
+    reached yet (a new checkout page) reports zeros for it, and the caller decides whether to
+    warn ("'purchse' never occurs; did you mean 'purchase'?") or refuse. ``present`` skips the
+    distinct query when the caller already has the names. Order follows ``names``.
+    """
+    seen = set(present_events(events, event) if present is None else (str(p) for p in present))
+    return {
+        name: tuple(difflib.get_close_matches(name, sorted(seen), n=3))
+        for name in dict.fromkeys(str(n) for n in names)
+        if name not in seen
+    }
+
+
 def check_events_exist(events: ibis.Table, names: Sequence[str], event: str, parameter: str) -> list[str]:
     """Reject event names that never occur, listing those that do (one small distinct query)."""
-    present = execute(events.select(event).distinct())[event].dropna().astype(str).tolist()
-    missing = [n for n in names if n not in present]
+    present = present_events(events, event)
+    missing = list(absent_steps(events, names, event, present=present))
     if missing:
         raise input_error(
             f"parameter {parameter!r}",
