@@ -52,5 +52,5 @@ lock: $(STAMP) ## re-pin requirements.lock from the current venv (after changing
 	  $(BIN)/python -m pip freeze --all --exclude-editable | grep -viE '^(journey-lab|pip)==' | sed 's/^torch==2.13.0+cpu/torch==2.13.0/'; } > requirements.lock.tmp
 	mv requirements.lock.tmp requirements.lock
 
-clean-reports: ## delete generated reports
-	rm -rf reports
+clean-reports: ## delete generated reports (keeps reports/README.md)
+	find reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,3 +53,19 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one():
     assert "make report" in head and "make test" in head
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, re.MULTILINE)
+
+
+def test_reports_folder_exists_in_a_clone_with_only_its_readme_tracked():
+    # The layout promises reports/; git keeps it through its README and ignores what runs write there.
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files", "reports"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert tracked.stdout.split() == ["reports/README.md"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", "reports/index.html", "reports/weekly/run-1/overview.html"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert ignored.stdout.split() == ["reports/index.html", "reports/weekly/run-1/overview.html"]
+    assert "! -name README.md" in (ROOT / "Makefile").read_text()  # make clean-reports keeps it
