@@ -109,3 +109,14 @@ def test_actions_state_the_stake_in_the_unit_the_impact_was_measured_in() -> Non
     assert f"({stars:.2f} stars of the average rating at stake)" in resolution and "NPS" not in resolution
     few = theme_impact(frame[["theme", "sentiment"]].assign(nps=np.nan), metric="nps")  # no effect estimable
     assert "(100 texts at stake)" in recommended_actions(few).to_frame()["resolution"].iloc[0]
+
+
+def test_rating_gap_and_sentiment_are_signed_with_a_minus_sign() -> None:
+    """Findings word numbers as journey.display.text does: '−3.5 stars', '−0.60' (a hyphen before)."""
+    frame = _texts()
+    frame["rating"] = np.where(frame["theme"] == "Delivery delays", 1.0, 4.5)
+    impact = theme_impact(frame[["theme", "sentiment", "rating"]].assign(nps=np.nan), metric="rating")
+    first = build_insights(impact, frame).findings[0]
+    row = impact.pain_points(1).iloc[0]
+    assert f"their ratings are \N{MINUS SIGN}{abs(row['rating_effect']):.1f} stars" in first.sentence
+    assert f"average sentiment \N{MINUS SIGN}{abs(row['sentiment']):.2f}" in first.sentence

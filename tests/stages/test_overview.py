@@ -67,3 +67,11 @@ def test_summary_names_the_biggest_drop(events):
     (a, b), _ = max(drops.items(), key=lambda kv: kv[1])
     assert f"from {a} to {b}" in sentences[-1]
     assert 3 <= len(sentences) <= 5
+
+
+def test_summary_of_an_empty_window_reads_na_not_nan(events):
+    """No visitors: conversion cannot be computed and reads 'n/a' (it read 'nan%')."""
+    empty = Window(dt.date(2030, 1, 1), dt.date(2030, 1, 7))
+    sentences = overview.summary_sentences(overview.headline_kpis(events, empty), overview.stage_kpis(events, empty))
+    assert "conversion n/a (previous window n/a)" in sentences[1]
+    assert "nan" not in " ".join(sentences)

@@ -81,3 +81,21 @@ def test_awareness_and_decision_sentences():
     assert "50 checkout starters hit an error; 20.0% of them bought vs 60.0%" in text
     assert "0-1 s converted at 5.00%, against 1.00% at >= 5 s" in text
     assert not np.isnan(funnel([1, 1, 1]).table["users"].iloc[0])
+
+
+def test_negative_changes_use_a_minus_sign_and_missing_rates_read_na():
+    """Sentences share the wording of journey.display.text: a drop reads '−20.0%' (typographic minus,
+    as every other summary) and a rate that could not be computed reads 'n/a', never 'nan%'."""
+    aware = StageTable("awareness", "c", "ok", pd.DataFrame({
+        "channel": ["email"], "reach": [80], "new_users": [10], "sessions": [200],
+        "bounce_rate": [0.1], "article_views_per_visitor": [1.5]}))  # fmt: skip
+    before = StageTable("awareness", "c", "ok", aware.table.assign(reach=[100]))
+    text = " ".join(ss.awareness_sentences(aware, before, funnel([1, 1, 1])))
+    assert "email reached the most users (80), \N{MINUS SIGN}20.0% vs the previous window" in text
+    support = StageTable("decision", "s", "ok", pd.DataFrame([{
+        "exposure": "checkout_error", "exposed_users": 5, "exposed_conversion": 0.2,
+        "unexposed_conversion": np.nan, "effect_size": np.nan}]))  # fmt: skip
+    load = StageTable("decision", "l", "ok", pd.DataFrame(columns=["page_load", "sessions", "conversion"]))
+    text = " ".join(ss.decision_sentences(funnel([1, 1, 1]), None, support, load))
+    assert "20.0% of them bought vs n/a of those without an error" in text
+    assert "nan" not in text

@@ -14,17 +14,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from journey.display.results import ResultMixin
+from journey.display.text import percent, signed
 from journey.feedback.pii import mask_pii
 from journey.feedback.scores import EmergingThemes, Score, ThemeImpact, impact_text
 from journey.validation import require_columns
-
-
-def _pct(value: float) -> str:
-    return f"{value * 100:.0f}%" if not math.isnan(value) else "n/a"
-
-
-def _signed(value: float) -> str:
-    return f"{value:+.0f}".replace("-", "−") if not math.isnan(value) else "n/a"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,20 +79,20 @@ def build_insights(
     findings: list[Finding] = []
 
     def sentence(row: pd.Series) -> str:
-        parts = [f"{row['theme']}: {_pct(row['share'])} of feedback"]
+        parts = [f"{row['theme']}: {percent(row['share'], 0)} of feedback"]
         if trend is not None and row["theme"] in trend.index and not math.isnan(trend.at[row["theme"], "share"]):
             before = trend.at[row["theme"], "previous_share"]
             now = trend.at[row["theme"], "share"]
-            if _pct(now) == _pct(before):
+            if percent(now, 0) == percent(before, 0):
                 parts[0] += " this window, as in the previous one"
             else:
-                parts[0] += f" this window, {'up' if now > before else 'down'} from {_pct(before)}"
+                parts[0] += f" this window, {'up' if now > before else 'down'} from {percent(before, 0)}"
         if not math.isnan(row["nps_effect"]):
             rest = row["nps"] - row["nps_effect"]
-            parts.append(f"NPS of those customers {_signed(row['nps'])} vs {_signed(rest)} for everyone else")
+            parts.append(f"NPS of those customers {signed(row['nps'])} vs {signed(rest)} for everyone else")
         elif not math.isnan(row["rating_effect"]):
-            parts.append(f"their ratings are {row['rating_effect']:+.1f} stars vs everyone else")
-        parts.append(f"average sentiment {row['sentiment']:+.2f}")
+            parts.append(f"their ratings are {signed(row['rating_effect'], 1)} stars vs everyone else")
+        parts.append(f"average sentiment {signed(row['sentiment'], 2)}")
         return "; ".join(parts) + "."
 
     for _, row in impact.pain_points(top).iterrows():
@@ -108,7 +101,8 @@ def build_insights(
         )
     if trend is not None:
         for theme, row in trend[trend["emerging"]].iterrows():
-            text = (f"Emerging: {theme} rose to {_pct(row['share'])} of feedback from {_pct(row['previous_share'])} "
+            text = (f"Emerging: {theme} rose to {percent(row['share'], 0)} of feedback "
+                    f"from {percent(row['previous_share'], 0)} "
                     f"(p = {row['pvalue_holm']:.3g} after Holm adjustment).")  # fmt: skip
             findings.append(Finding(theme, "emerging", text, representative_quotes(texts, theme, n_quotes)))
     for _, row in impact.delights(max(1, top - 1)).iterrows():
@@ -128,18 +122,20 @@ def summary_sentences(
     """3-5 sentences for the executive summary: volume, NPS and its change, top 3 pain points, what changed."""
     out = [f"{n_texts:,} pieces of feedback in {window}."]
     if not math.isnan(nps_now.value):
-        line = (f"NPS is {_signed(nps_now.value)} (95% CI {_signed(nps_now.ci_lower)} to {_signed(nps_now.ci_upper)}, "
+        line = (f"NPS is {signed(nps_now.value)} (95% CI {signed(nps_now.ci_lower)} to {signed(nps_now.ci_upper)}, "
                 f"{nps_now.n_obs:,} answers)")  # fmt: skip
         if not math.isnan(nps_before.value):
-            line += f", {_signed(nps_now.value - nps_before.value)} points vs the previous window"
+            line += f", {signed(nps_now.value - nps_before.value)} points vs the previous window"
         out.append(line + ".")
     pains = impact.pain_points(3)
     if not pains.empty:
-        listed = ", ".join(f"{r.theme} ({_pct(r.share)} of feedback)" for r in pains.itertuples())
+        listed = ", ".join(f"{r.theme} ({percent(r.share, 0)} of feedback)" for r in pains.itertuples())
         out.append(f"Top pain points: {listed}.")
     if emerging is not None and not emerging.frame.empty and emerging.frame["emerging"].any():
         rows = emerging.emerging().head(2)
-        listed = " and ".join(f"{r.theme} ({_pct(r.previous_share)} → {_pct(r.share)})" for r in rows.itertuples())
+        listed = " and ".join(
+            f"{r.theme} ({percent(r.previous_share, 0)} → {percent(r.share, 0)})" for r in rows.itertuples()
+        )
         out.append(f"What changed: {listed} grew significantly.")
     else:
         out.append("What changed: no theme grew significantly vs the previous window.")
@@ -178,7 +174,7 @@ def recommended_actions(impact: ThemeImpact, top: int = 3) -> Actions:
                           "and follow up the customers who raised it.",
             "communication": f"Acknowledge '{r.theme}' where customers raised it (reply templates for support "
                              "and social, a status note in the app) and say when it will be fixed.",
-            "process": f"Track the share of feedback about '{r.theme}' (now {_pct(r.share)}) weekly and "
+            "process": f"Track the share of feedback about '{r.theme}' (now {percent(r.share, 0)}) weekly and "
                        "alert when it rises significantly.",
         })  # fmt: skip
     return Actions(pd.DataFrame(rows, columns=["theme", "resolution", "communication", "process"]))

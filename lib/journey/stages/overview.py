@@ -19,6 +19,7 @@ import pandas as pd
 from journey.data.sources import DataLike, as_table
 from journey.data.window import Window
 from journey.display.results import ResultMixin, display_frame, format_number
+from journey.display.text import change, percent
 from journey.stages.kpis import STAGE_EVENTS, stage_case
 from journey.validation import require_columns
 
@@ -114,7 +115,8 @@ def _headline(events: ibis.Table, window: Window) -> dict[str, float]:
     visitors = int(row["visitors"].iloc[0] or 0)
     purchasers = int(row["purchasers"].iloc[0] or 0)
     orders = int(row["orders"].iloc[0] or 0)
-    revenue = float(row["revenue"].iloc[0] or 0.0)
+    revenue = row["revenue"].iloc[0]
+    revenue = float(revenue) if pd.notna(revenue) else 0.0  # SUM over no orders is NULL; no orders earn 0
     return {
         "visitors": visitors,
         "purchasers": purchasers,
@@ -148,28 +150,16 @@ def daily_trend(data: DataLike, window: Window) -> pd.DataFrame:
     )
 
 
-def _pct(x: float) -> str:
-    return f"{x * 100:.1f}%"
-
-
-def _change(cur: float, prev: float) -> str:
-    if not prev or math.isnan(prev):
-        return "no comparison with the previous window"
-    rel = (cur - prev) / prev
-    direction = "up" if rel > 0 else "down" if rel < 0 else "flat"
-    return f"{direction} {abs(rel) * 100:.1f}% vs the previous window" if direction != "flat" else "flat"
-
-
 def summary_sentences(headline: HeadlineKPIs, stages: StageKPIs) -> list[str]:
     """3-5 sentences for the executive summary, built only from the numbers."""
     cur, prev = headline.current, headline.previous
     sentences = [
         f"{int(cur['visitors']):,} people visited between {headline.window.start} and {headline.window.end} "
-        f"({_change(cur['visitors'], prev['visitors'])}).",
-        f"{int(cur['purchasers']):,} made a first purchase: conversion {_pct(cur['conversion'])} "
-        f"(previous window {_pct(prev['conversion']) if not math.isnan(prev['conversion']) else 'n/a'}).",
+        f"({change(cur['visitors'], prev['visitors'])}).",
+        f"{int(cur['purchasers']):,} made a first purchase: conversion {percent(cur['conversion'])} "
+        f"(previous window {percent(prev['conversion'])}).",
         f"Revenue was ${cur['revenue']:,.0f} from {int(cur['orders']):,} orders "
-        f"({_change(cur['revenue'], prev['revenue'])}).",
+        f"({change(cur['revenue'], prev['revenue'])}).",
     ]
     frame = stages.to_frame()
     if len(frame) > 1 and frame["users"].iloc[0]:
@@ -178,7 +168,7 @@ def summary_sentences(headline: HeadlineKPIs, stages: StageKPIs) -> list[str]:
         if drops:
             a_name, b_name, drop = max(drops, key=lambda d: d[2])
             sentences.append(
-                f"The biggest drop is from {a_name} to {b_name}: {_pct(drop)} of users who reached "
+                f"The biggest drop is from {a_name} to {b_name}: {percent(drop)} of users who reached "
                 f"{a_name} did not reach {b_name}."
             )
     return sentences

@@ -12,14 +12,11 @@ import math
 
 import pandas as pd
 
+from journey.display.text import percent, points, signed
 from journey.stages.attribution import Attribution
 from journey.stages.funnels import Funnel, summary_sentences
 from journey.stages.kpis import StageTable
 from journey.stages.retention import Cohorts
-
-
-def _pp(change: float) -> str:
-    return f"{change * 100:+.1f} percentage points"
 
 
 def awareness_sentences(now: StageTable, before: StageTable | None, funnel: Funnel) -> list[str]:
@@ -37,15 +34,15 @@ def awareness_sentences(now: StageTable, before: StageTable | None, funnel: Funn
     if before is not None and not before.table.empty:
         prev = before.table.set_index("channel")["reach"].get(top["channel"], math.nan)
         if prev == prev and prev:
-            text += f", {(top['reach'] - prev) / prev:+.1%} vs the previous window"
+            text += f", {percent((top['reach'] - prev) / prev, signed=True)} vs the previous window"
     sentences = [text + "."]
     sessions = frame["sessions"].sum()
     if sessions:
         overall = (frame["bounce_rate"] * frame["sessions"]).sum() / sessions
         worst = frame.sort_values("bounce_rate", ascending=False).iloc[0]
         sentences.append(
-            f"{overall:.1%} of sessions bounced (only the landing page); the highest bounce rate is "
-            f"{worst['channel']} at {worst['bounce_rate']:.1%}."
+            f"{percent(overall)} of sessions bounced (only the landing page); the highest bounce rate is "
+            f"{worst['channel']} at {percent(worst['bounce_rate'])}."
         )
     engaged = frame.sort_values("article_views_per_visitor", ascending=False).iloc[0]
     sentences.append(
@@ -63,9 +60,9 @@ def consideration_sentences(now: Funnel, before: Funnel | None, exposures: Stage
     if not frame.empty:
         best = frame.sort_values("effect_size", ascending=False).iloc[0]
         sentences.append(
-            f"Product viewers exposed to {best['label']} bought {_pp(best['effect_size'])} more often "
-            f"({best['exposed_conversion']:.1%} vs {best['unexposed_conversion']:.1%}, 95% CI "
-            f"{best['effect_size_ci_lower'] * 100:+.1f} to {best['effect_size_ci_upper'] * 100:+.1f}); "
+            f"Product viewers exposed to {best['label']} bought {points(best['effect_size'])} more often "
+            f"({percent(best['exposed_conversion'])} vs {percent(best['unexposed_conversion'])}, 95% CI "
+            f"{signed(best['effect_size_ci_lower'] * 100, 1)} to {signed(best['effect_size_ci_upper'] * 100, 1)}); "
             "this is an association, not proof that the content causes purchases."
         )
     return sentences
@@ -78,15 +75,16 @@ def decision_sentences(now: Funnel, before: Funnel | None, support: StageTable, 
     if "checkout_error" in rows.index and rows.loc["checkout_error", "exposed_users"] > 0:
         r = rows.loc["checkout_error"]
         sentences.append(
-            f"{int(r['exposed_users']):,} checkout starters hit an error; {r['exposed_conversion']:.1%} of them bought "
-            f"vs {r['unexposed_conversion']:.1%} of those without an error (association)."
+            f"{int(r['exposed_users']):,} checkout starters hit an error; "
+            f"{percent(r['exposed_conversion'])} of them bought vs {percent(r['unexposed_conversion'])} "
+            "of those without an error (association)."
         )
     frame = load.table[load.table["sessions"] >= 30] if not load.table.empty else load.table
     if len(frame) >= 2:
         fast, slow = frame.iloc[0], frame.iloc[-1]
         sentences.append(
-            f"Sessions whose landing page loaded in {fast['page_load']} converted at {fast['conversion']:.2%}, "
-            f"against {slow['conversion']:.2%} at {slow['page_load']}."
+            f"Sessions whose landing page loaded in {fast['page_load']} converted at {percent(fast['conversion'], 2)}, "
+            f"against {percent(slow['conversion'], 2)} at {slow['page_load']}."
         )
     return sentences
 
@@ -100,13 +98,13 @@ def retention_sentences(cohorts: Cohorts, repeat: StageTable, attribution: Attri
         if k in curve.index and curve.loc[k, "n_obs"] > 0:
             r = curve.loc[k]
             sentences.append(
-                f"On average {r['rate']:.1%} of {cohorts.cohort_event!r} cohorts came back in {unit} {k} "
-                f"(95% CI {r['rate_ci_lower']:.1%} to {r['rate_ci_upper']:.1%}, {int(r['n_obs']):,} users)."
+                f"On average {percent(r['rate'])} of {cohorts.cohort_event!r} cohorts came back in {unit} {k} "
+                f"(95% CI {percent(r['rate_ci_lower'])} to {percent(r['rate_ci_upper'])}, {int(r['n_obs']):,} users)."
             )
     if not repeat.table.empty and repeat.table["buyers"].iloc[0] > 0:
         r = repeat.table.iloc[0]
         sentences.append(
-            f"{r['repeat_rate']:.1%} of {int(r['buyers']):,} buyers bought again; "
+            f"{percent(r['repeat_rate'])} of {int(r['buyers']):,} buyers bought again; "
             f"{r['support_tickets_per_buyer']:.2f} support tickets per buyer."
         )
     if attribution is not None and not attribution.table.empty:
@@ -116,7 +114,8 @@ def retention_sentences(cohorts: Cohorts, repeat: StageTable, attribution: Attri
             if len(gap):
                 channel = gap.abs().idxmax()
                 sentences.append(
-                    f"Attribution models disagree most on {channel}: {wide.loc[channel, 'last']:.1%} of conversions "
-                    f"under last touch vs {wide.loc[channel, 'markov']:.1%} under the Markov model."
+                    f"Attribution models disagree most on {channel}: "
+                    f"{percent(wide.loc[channel, 'last'])} of conversions under last touch "
+                    f"vs {percent(wide.loc[channel, 'markov'])} under the Markov model."
                 )
     return sentences or [f"No retention numbers for this window ({cohorts.status})."]
