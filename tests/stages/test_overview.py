@@ -75,3 +75,17 @@ def test_summary_of_an_empty_window_reads_na_not_nan(events):
     sentences = overview.summary_sentences(overview.headline_kpis(events, empty), overview.stage_kpis(events, empty))
     assert "conversion n/a (previous window n/a)" in sentences[1]
     assert "nan" not in " ".join(sentences)
+
+
+@pytest.mark.parametrize("read", [overview.stage_kpis, overview.headline_kpis, overview.daily_trend])
+def test_naive_timestamps_are_rejected_with_the_message_funnel_gives(events, read):
+    """The overview read events without the input checks: naive timestamps were counted in the machine's zone."""
+    from journey.stages.funnels import funnel
+
+    naive = events.assign(ts=events["ts"].dt.tz_localize(None))
+    with pytest.raises(ValueError) as expected:
+        funnel(naive, ["landing_view", "purchase"], "7d")
+    with pytest.raises(ValueError) as got:
+        read(naive, WINDOW)
+    assert str(got.value) == str(expected.value)
+    assert "timezone-naive" in str(got.value)

@@ -3,7 +3,9 @@
 A user "reaches" a stage in a window when they have at least one event of that stage in
 it; stages are counted independently (a returning customer can reach retention without a
 new awareness event). Conversion is purchasers ÷ users with any event in the window.
-All counting runs in the engine; pandas only sees a handful of numbers.
+All counting runs in the engine; pandas only sees a handful of numbers. Events are read
+through :func:`journey.data.event_input.prepare_events`, as every stage function reads them:
+timezone-naive timestamps are rejected (a day boundary would depend on the machine's zone).
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from dataclasses import dataclass
 import ibis
 import pandas as pd
 
-from journey.data.sources import DataLike, as_table
+from journey.data.event_input import prepare_events
+from journey.data.sources import DataLike
 from journey.data.window import Window
 from journey.display.results import ResultMixin, display_frame, format_number
 from journey.display.text import change, percent
 from journey.stages.kpis import STAGE_EVENTS, stage_case
-from journey.validation import require_columns
 
 PURCHASE_EVENTS = ("purchase", "repeat_purchase")
 
@@ -79,8 +81,7 @@ class HeadlineKPIs(ResultMixin):
 def stage_kpis(data: DataLike, window: Window, stages: Mapping[str, Sequence[str]] | None = None) -> StageKPIs:
     """Distinct users with an event of each stage, in ``window`` and in the window before it."""
     stages = dict(stages or STAGE_EVENTS)
-    events = as_table(data, "events")
-    require_columns(events.columns, ("user_id", "ts", "event"), "events")
+    events = prepare_events(data)
     both = Window(window.previous().start, window.end)
     scoped = both.filter(events)
     scoped = scoped.mutate(
@@ -129,14 +130,13 @@ def _headline(events: ibis.Table, window: Window) -> dict[str, float]:
 
 def headline_kpis(data: DataLike, window: Window) -> HeadlineKPIs:
     """Headline numbers for ``window`` and for the window of the same length before it."""
-    events = as_table(data, "events")
-    require_columns(events.columns, ("user_id", "ts", "event", "revenue"), "events")
+    events = prepare_events(data, extra=["revenue"])
     return HeadlineKPIs(window, _headline(events, window), _headline(events, window.previous()))
 
 
 def daily_trend(data: DataLike, window: Window) -> pd.DataFrame:
     """Per UTC day: visitors, purchasers and revenue (one grouped query)."""
-    events = window.filter(as_table(data, "events"))
+    events = window.filter(prepare_events(data, extra=["revenue"]))
     bought = events.event.isin(list(PURCHASE_EVENTS))
     return (
         events.group_by(day=events.ts.date())
