@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, proportions_ztest
 
 from journey.feedback.scores import (
     ces,
@@ -147,6 +147,20 @@ def test_emerging_themes_match_statsmodels_with_holm() -> None:
     assert result.loc["App crash", "emerging"] and not result.loc["Delivery", "emerging"]
     assert "Outliers" not in result.index
     assert result.loc["App crash", "share"] == pytest.approx(90 / n_cur)
+
+
+def test_emerging_theme_change_has_newcombe_interval_even_when_new() -> None:
+    # 'Refunds' has no texts in the previous window: Wald would give that window zero variance
+    current = pd.Series({"Refunds": 4, "Delivery": 60, "Price": 36})
+    previous = pd.Series({"Delivery": 50, "Price": 70})
+    result = emerging_themes(current, previous).to_frame().set_index("theme")
+    for theme in ["Refunds", "Delivery"]:
+        x1, x0 = int(current.get(theme, 0)), int(previous.get(theme, 0))
+        # reference: statsmodels confint_proportions_2indep(..., method="newcomb", compare="diff")
+        low, high = confint_proportions_2indep(x1, 100, x0, 120, method="newcomb", compare="diff")
+        assert result.loc[theme, "share_diff"] == pytest.approx(x1 / 100 - x0 / 120, abs=1e-15)
+        assert result.loc[theme, "share_diff_ci_lower"] == pytest.approx(low, abs=1e-12)
+        assert result.loc[theme, "share_diff_ci_upper"] == pytest.approx(high, abs=1e-12)
 
 
 def test_emerging_with_an_empty_window_is_nan_with_status() -> None:

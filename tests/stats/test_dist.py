@@ -49,3 +49,29 @@ def test_chi_square_tail_equals_scipy(df):
 
 def test_nan_in_nan_out():
     assert all(math.isnan(v) for v in (dist.norm_sf(math.nan), dist.t_isf(0.05, math.nan), dist.t_sf(math.nan, 5)))
+
+
+def test_array_forms_equal_scipy_elementwise():
+    x = np.array(POINTS)
+    # reference: scipy.stats.norm.sf / norm.pdf on the same array
+    np.testing.assert_array_equal(dist.norm_sf_array(x), stats.norm.sf(x))
+    np.testing.assert_allclose(dist.norm_pdf_array(x), stats.norm.pdf(x), rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "journey.experiments.power",
+        "journey.experiments.sequential",
+        "journey.experiments.segments",
+        "journey.experiments.estimators",
+        "journey.feedback.scores",
+    ],
+)
+def test_statistics_modules_take_distributions_from_the_one_core(module):
+    # one spelling: tails and quantiles come from journey.stats.dist, not scipy.stats per module
+    import importlib
+
+    mod = importlib.import_module(module)
+    assert getattr(mod, "dist", None) is dist
+    assert getattr(mod, "stats", None) is not stats

@@ -33,6 +33,7 @@ import numpy as np
 
 from journey.experiments.stats import Moments
 from journey.stats import dist
+from journey.stats.intervals import welch_df
 from journey.validation import check_option
 
 Adjustment = Literal["lin", "pooled"]
@@ -231,8 +232,7 @@ def compare(
         # Welch-Satterthwaite from each arm's own data contribution
         vc_part = float(g_eff_c @ c.cov @ g_eff_c / n_c)
         vt_part = float(g_eff_t @ t.cov @ g_eff_t / n_t)
-        denom = vc_part**2 / max(n_c - 1 - k, 1) + vt_part**2 / max(n_t - 1 - k, 1)
-        df = (vc_part + vt_part) ** 2 / denom if denom > 0 else math.inf
+        df = welch_df(vc_part, max(n_c - 1 - k, 1), vt_part, max(n_t - 1 - k, 1))
     q = _quantile(alpha, df)
     statistic = effect / se
     if kind == "proportion" and not k:

@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from scipy import optimize, stats
+from scipy import optimize
 
+from journey.stats import dist
 from journey.validation import input_error
 
 _KINDS = ("proportion", "mean", "ratio")
@@ -53,9 +54,9 @@ def _sigma2(kind: str, baseline: float, std: float | None, delta: float, varianc
 
 
 def _power(n: float, delta: float, sigma2: float, alpha: float) -> float:
-    z = stats.norm.isf(alpha / 2)
+    z = dist.norm_isf(alpha / 2)
     shift = abs(delta) * math.sqrt(n / sigma2)
-    return float(stats.norm.cdf(shift - z) + stats.norm.cdf(-shift - z))
+    return dist.norm_sf(z - shift) + dist.norm_sf(z + shift)
 
 
 def _check(alpha: float, power: float | None = None) -> None:
@@ -89,7 +90,7 @@ def sample_size(
     if not (math.isfinite(delta) and delta != 0):
         raise input_error("sample_size", f"effect {delta!r} (baseline {baseline}, mde {mde})", "a non-zero effect")
     s2 = _sigma2(kind, baseline, std, delta, variance_reduction)
-    guess = (stats.norm.isf(alpha / 2) + stats.norm.ppf(power)) ** 2 * s2 / delta**2
+    guess = (dist.norm_isf(alpha / 2) + -dist.norm_isf(power)) ** 2 * s2 / delta**2
     n = optimize.brentq(lambda x: _power(x, delta, s2, alpha) - power, guess * 0.5, guess * 1.5 + 10, xtol=1e-10)
     return math.ceil(n - 1e-9)
 
@@ -113,7 +114,7 @@ def minimum_detectable_effect(
     def gap(delta: float) -> float:
         return _power(n, delta, _sigma2(kind, baseline, std, delta, variance_reduction), alpha) - power
 
-    z = stats.norm.isf(alpha / 2) + stats.norm.ppf(power)
+    z = dist.norm_isf(alpha / 2) + -dist.norm_isf(power)
     scale = math.sqrt(
         _sigma2(kind, baseline, std if kind != "proportion" or std else None, 0.0, variance_reduction) / n
     )
@@ -148,6 +149,6 @@ def power_reached(comparison: Any, mde: float, alpha: float = 0.05) -> float:
     se, base = comparison.se, comparison.control_adjusted
     if not (math.isfinite(se) and se > 0 and math.isfinite(base)):
         return math.nan
-    z = stats.norm.isf(alpha / 2)
+    z = dist.norm_isf(alpha / 2)
     shift = abs(base * mde) / se
-    return float(stats.norm.cdf(shift - z) + stats.norm.cdf(-shift - z))
+    return dist.norm_sf(z - shift) + dist.norm_sf(z + shift)

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from journey.data.sources import DataLike, as_table
 from journey.display.results import ResultMixin, display_frame
@@ -35,6 +34,7 @@ from journey.experiments.analyze import (
 from journey.experiments.estimators import Adjustment, Comparison, RelCI, compare, two_sided_pvalue
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.stats import Moments, reduce_moments
+from journey.stats import dist
 from journey.stats.multiple import Correction
 from journey.validation import check_option, input_error, quote_list, require_columns
 
@@ -126,7 +126,7 @@ def _post_stratified(metric: str, arm: str, parts: Sequence[Comparison], alpha: 
         w = n / n.sum()
         effect = float(w @ [p.effect_size for p in usable])
         se = float(math.sqrt(w**2 @ np.array([p.se**2 for p in usable])))
-    q = stats.norm.isf(alpha / 2)
+    q = dist.norm_isf(alpha / 2)
     return {
         "metric": metric,
         "variant": arm,

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize
 
 from journey.display.results import ResultMixin
+from journey.stats import dist
 from journey.validation import input_error
 
 _GRID = 401
@@ -37,7 +38,7 @@ _GRID = 401
 def obf_spending(t: np.ndarray | float, alpha: float = 0.05) -> np.ndarray:
     """Cumulative two-sided alpha spent by information fraction ``t`` (O'Brien–Fleming type)."""
     t = np.clip(np.asarray(t, float), 1e-12, 1.0)
-    return 2 * 2 * stats.norm.sf(stats.norm.isf(alpha / 4) / np.sqrt(t))
+    return 2 * 2 * dist.norm_sf_array(dist.norm_isf(alpha / 4) / np.sqrt(t))
 
 
 def obrien_fleming_bounds(information: Sequence[float], alpha: float = 0.05) -> np.ndarray:
@@ -51,11 +52,11 @@ def obrien_fleming_bounds(information: Sequence[float], alpha: float = 0.05) -> 
     grid, dens = None, None
     for k, tk in enumerate(t):
         if k == 0:
-            c = stats.norm.isf(spend[0] / 2)
+            c = dist.norm_isf(spend[0] / 2)
             bounds[0] = c
             b = c * math.sqrt(tk)
             grid = np.linspace(-b, b, _GRID)
-            dens = stats.norm.pdf(grid, scale=math.sqrt(tk))
+            dens = dist.norm_pdf_array(grid / math.sqrt(tk)) / math.sqrt(tk)
             continue
         step = math.sqrt(tk - t[k - 1])
         w = _simpson_weights(grid) * dens
@@ -76,7 +77,7 @@ def obrien_fleming_bounds(information: Sequence[float], alpha: float = 0.05) -> 
 def _crossing(c: float, grid: np.ndarray, w: np.ndarray, step: float, tk: float, target: float) -> float:
     """P(continue so far, then |S_k| >= c √t_k) minus the alpha to spend at this look."""
     b = c * math.sqrt(tk)
-    return float(w @ (special.ndtr((grid - b) / step) + special.ndtr((-b - grid) / step))) - target
+    return float(w @ (dist.norm_sf_array((b - grid) / step) + dist.norm_sf_array((b + grid) / step))) - target
 
 
 def _simpson_weights(grid: np.ndarray) -> np.ndarray:

@@ -10,8 +10,14 @@ the tests build their inputs by hand. Conventions:
 * A theme's impact is the difference between the score of texts in the theme and of all other
   texts (NPS: difference of two independent NPS, normal CI; rating: Welch CI), so a pain point
   is a theme whose customers score lower than everybody else, not merely a frequent one.
-* Emerging themes: share this window vs the previous one, one-sided two-proportion z-test,
-  Holm-adjusted across themes.
+* Emerging themes: share this window vs the previous one, one-sided two-proportion z-test
+  (pooled variance: the score test of "no change", which is the null being tested),
+  Holm-adjusted across themes. The interval of the change is Newcombe's hybrid score interval,
+  not Wald's: theme shares are small and a new theme has no texts in the previous window,
+  where the Wald interval gives that window zero variance and is too narrow.
+
+Intervals and corrections come from the one statistics core (:mod:`journey.stats`): Wilson,
+Newcombe and Welch from :mod:`journey.stats.intervals`, Holm from :mod:`journey.stats.multiple`.
 
 Degenerate input (no answers, one group empty) gives NaN and a ``status``, never a fake 0.
 """
@@ -24,9 +30,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from journey.display.results import ResultMixin, display_frame
+from journey.stats import dist
+from journey.stats.intervals import newcombe_difference, welch, wilson, z_quantile
+from journey.stats.multiple import adjust_pvalues
 from journey.validation import input_error, require_columns
 
 ALPHA = 0.05
@@ -56,10 +64,6 @@ class Score(ResultMixin):
         )  # fmt: skip
 
 
-def _z(alpha: float) -> float:
-    return float(stats.norm.ppf(1 - alpha / 2))
-
-
 def nps_from_counts(promoters: int, passives: int, detractors: int, alpha: float = ALPHA) -> Score:
     """NPS and its normal CI from the three counts (see the module docstring)."""
     n = int(promoters + passives + detractors)
@@ -68,7 +72,7 @@ def nps_from_counts(promoters: int, passives: int, detractors: int, alpha: float
     p, d = promoters / n, detractors / n
     value = 100 * (p - d)
     se = 100 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
-    half = _z(alpha) * se
+    half = z_quantile(alpha) * se
     return Score("nps", value, value - half, value + half, n, alpha, "normal")
 
 
@@ -80,19 +84,11 @@ def nps(answers: Sequence[float] | pd.Series, alpha: float = ALPHA) -> Score:
     return nps_from_counts(int((values >= 9).sum()), int(values.between(7, 8).sum()), int((values <= 6).sum()), alpha)
 
 
-def _wilson(successes: int, n: int, alpha: float) -> tuple[float, float]:
-    z = _z(alpha)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
 def csat_from_counts(satisfied: int, n: int, alpha: float = ALPHA) -> Score:
     """CSAT (share satisfied) with a Wilson interval."""
     if n == 0:
         return Score("csat", math.nan, math.nan, math.nan, 0, alpha, "wilson", "no answers")
-    lower, upper = _wilson(satisfied, n, alpha)
+    lower, upper = wilson(satisfied, n, alpha)
     return Score("csat", satisfied / n, lower, upper, int(n), alpha, "wilson")
 
 
@@ -116,7 +112,7 @@ def ces(scores: Sequence[float] | pd.Series, scale: tuple[int, int] = (1, 7), al
             "ces", float(values.mean()) if n else math.nan, math.nan, math.nan, n, alpha, "t", "too few answers"
         )
     mean, se = float(values.mean()), float(values.std(ddof=1) / math.sqrt(n))
-    half = float(stats.t.ppf(1 - alpha / 2, n - 1)) * se
+    half = dist.t_isf(alpha / 2, n - 1) * se
     return Score("ces", mean, mean - half, mean + half, n, alpha, "t")
 
 
@@ -255,7 +251,7 @@ def theme_impact(
     require_columns(frame.columns, ["theme", "sentiment"], "theme_impact(frame)")
     if metric not in ("auto", "rating", "nps"):
         raise input_error("parameter 'metric'", f"unknown value {metric!r}", "'auto', 'nps', 'rating'")
-    z = _z(alpha)
+    z = z_quantile(alpha)
     n_total = len(frame)
     nps_values = frame["nps"].to_numpy(dtype=float) if "nps" in frame.columns else np.full(n_total, np.nan)
     ratings = frame["rating"].to_numpy(dtype=float) if "rating" in frame.columns else np.full(n_total, np.nan)
@@ -280,11 +276,9 @@ def theme_impact(
             status.append("too few NPS answers")
         r_in, r_out = ratings[inside & ~np.isnan(ratings)], ratings[~inside & ~np.isnan(ratings)]
         if min(len(r_in), len(r_out)) >= min_obs:
-            rating_effect = float(r_in.mean() - r_out.mean())
-            v_in, v_out = r_in.var(ddof=1) / len(r_in), r_out.var(ddof=1) / len(r_out)
-            se = math.sqrt(v_in + v_out)
-            dof = (v_in + v_out) ** 2 / (v_in**2 / (len(r_in) - 1) + v_out**2 / (len(r_out) - 1)) if se > 0 else 1.0
-            rating_half = float(stats.t.ppf(1 - alpha / 2, dof)) * se
+            w = welch(r_in.mean(), r_in.var(ddof=1), len(r_in), r_out.mean(), r_out.var(ddof=1), len(r_out), alpha)
+            rating_effect = float(w.effect_size)
+            rating_half = (w.effect_ci_upper - w.effect_ci_lower) / 2 if math.isfinite(w.se) else 0.0
         else:
             rating_effect = rating_half = math.nan
             status.append("too few ratings")
@@ -325,7 +319,7 @@ class EmergingThemes(ResultMixin):
 
     frame: pd.DataFrame
     alpha: float = ALPHA
-    method: str = "one-sided two-proportion z-test, Holm-adjusted"
+    method: str = "one-sided two-proportion z-test, Holm-adjusted; Newcombe interval"
 
     def to_frame(self) -> pd.DataFrame:
         return self.frame.copy()
@@ -340,7 +334,6 @@ def emerging_themes(current: pd.Series, previous: pd.Series, alpha: float = ALPH
     cur = current.reindex(themes_, fill_value=0).astype(float)
     prev = previous.reindex(themes_, fill_value=0).astype(float)
     n_cur, n_prev = float(current.sum()), float(previous.sum())
-    z = _z(alpha)
     rows = []
     for theme in themes_:
         if n_cur == 0 or n_prev == 0:
@@ -351,29 +344,16 @@ def emerging_themes(current: pd.Series, previous: pd.Series, alpha: float = ALPH
         p1, p0 = cur[theme] / n_cur, prev[theme] / n_prev
         pooled = (cur[theme] + prev[theme]) / (n_cur + n_prev)
         se0 = math.sqrt(pooled * (1 - pooled) * (1 / n_cur + 1 / n_prev))
-        pvalue = float(stats.norm.sf((p1 - p0) / se0)) if se0 > 0 else math.nan
-        se = math.sqrt(p1 * (1 - p1) / n_cur + p0 * (1 - p0) / n_prev)
-        rows.append({"theme": theme, "share": p1, "previous_share": p0, "share_diff": p1 - p0,
-                     "share_diff_ci_lower": p1 - p0 - z * se, "share_diff_ci_upper": p1 - p0 + z * se,
+        pvalue = dist.norm_sf((p1 - p0) / se0) if se0 > 0 else math.nan
+        diff, low, high = newcombe_difference(cur[theme], n_cur, prev[theme], n_prev, alpha)
+        rows.append({"theme": theme, "share": p1, "previous_share": p0, "share_diff": diff,
+                     "share_diff_ci_lower": low, "share_diff_ci_upper": high,
                      "rel_change": (p1 - p0) / p0 if p0 > 0 else math.nan, "pvalue": pvalue,
                      "status": "ok"})  # fmt: skip
     frame = pd.DataFrame(rows)
     if frame.empty:
         return EmergingThemes(frame, alpha)
-    frame["pvalue_holm"] = _holm(frame["pvalue"].to_numpy())
+    frame["pvalue_holm"] = adjust_pvalues(frame["pvalue"].to_numpy(), "holm")
     frame["emerging"] = (frame["pvalue_holm"] < alpha).fillna(False)
     frame = frame.sort_values(["emerging", "share_diff"], ascending=[False, False]).reset_index(drop=True)
     return EmergingThemes(frame, alpha)
-
-
-def _holm(pvalues: np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values (NaN stays NaN)."""
-    out = np.full(len(pvalues), np.nan)
-    valid = np.flatnonzero(~np.isnan(pvalues))
-    order = valid[np.argsort(pvalues[valid])]
-    m = len(order)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * pvalues[i]))
-        out[i] = running
-    return out

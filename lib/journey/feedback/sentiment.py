@@ -15,7 +15,6 @@ Labels from ratings: stars 1-2 negative, 3 neutral, 4-5 positive; NPS 0-6 negati
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from journey.display.results import ResultMixin
+from journey.stats.intervals import wilson
 from journey.validation import check_option, input_error
 
 LABELS = ("negative", "neutral", "positive")
@@ -93,15 +93,6 @@ def rating_labels(ratings: Sequence[float] | pd.Series, scale: Scale = "auto") -
     return np.where(values <= 6, "negative", np.where(values >= 9, "positive", "neutral"))
 
 
-def _wilson(correct: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    if n == 0:
-        return math.nan, math.nan
-    p = correct / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
 @dataclass(frozen=True, slots=True)
 class SentimentEvaluation(ResultMixin):
     """Cross-validated accuracy of the learned model beside VADER's, on the same rating-derived labels.
@@ -127,7 +118,7 @@ class SentimentEvaluation(ResultMixin):
             (f"learned ({self.features}, calibrated logistic regression)", self.model_accuracy, self.model_correct),
             ("VADER lexicon", self.vader_accuracy, self.vader_correct),
         ):
-            lower, upper = _wilson(correct, self.n_obs)
+            lower, upper = wilson(correct, self.n_obs, 0.05)
             rows.append(
                 {"method": method, "accuracy_rate": acc, "accuracy_rate_ci_lower": lower,
                  "accuracy_rate_ci_upper": upper, "n_obs": self.n_obs}

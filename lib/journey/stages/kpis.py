@@ -18,6 +18,7 @@ import pandas as pd
 from journey.data.event_input import prepare_events, row_count
 from journey.data.sources import DataLike
 from journey.display.results import TableResult
+from journey.stats.intervals import newcombe_difference
 from journey.validation import input_error
 
 STAGE_EVENTS: dict[str, tuple[str, ...]] = {
@@ -126,16 +127,6 @@ def awareness(events: DataLike, channel: str = "channel") -> StageTable:
     return StageTable("awareness", "by channel", "ok", out[columns])
 
 
-def _difference(x1: int, n1: int, x0: int, n0: int, alpha: float) -> tuple[float, float, float]:
-    """Difference of proportions with Newcombe's hybrid score interval (both groups non-empty)."""
-    from statsmodels.stats.proportion import confint_proportions_2indep
-
-    if n1 == 0 or n0 == 0:
-        return np.nan, np.nan, np.nan
-    low, high = confint_proportions_2indep(x1, n1, x0, n0, method="newcomb", compare="diff", alpha=alpha)
-    return x1 / n1 - x0 / n0, float(low), float(high)
-
-
 def exposure_conversion(
     events: DataLike,
     population_event: str,
@@ -174,7 +165,7 @@ def exposure_conversion(
     for i, name in enumerate(exposures):
         n1, c1 = int(sums[f"n1_{i}"]), int(sums[f"c1_{i}"])
         n0, c0 = int(sums["n"]) - n1, int(sums["c"]) - c1
-        diff, low, high = _difference(c1, n1, c0, n0, alpha)
+        diff, low, high = newcombe_difference(c1, n1, c0, n0, alpha)
         rows.append(
             {
                 "exposure": name,

@@ -32,6 +32,7 @@ from journey.data.event_input import check_events_exist, check_steps, prepare_ev
 from journey.data.sources import DataLike
 from journey.data.window import parse_date
 from journey.display.results import TableResult, display_frame
+from journey.stats.intervals import wilson
 from journey.validation import check_option, input_error
 
 Period = Literal["day", "week", "month"]
@@ -91,14 +92,12 @@ class Cohorts(TableResult):
 
     def curve(self, alpha: float = 0.05) -> RetentionCurve:
         """Pooled retention per period offset with Wilson intervals (users are independent)."""
-        from statsmodels.stats.proportion import proportion_confint  # slow import, only needed here
-
         rows = []
         for k in range(self.periods + 1):
             observed = self.table[self.table[k].notna()]
             n = int(observed["cohort_size"].sum())
             x = int(observed[k].sum()) if n else 0
-            low, high = proportion_confint(x, n, alpha=alpha, method="wilson") if n else (np.nan, np.nan)
+            low, high = wilson(x, n, alpha)
             rows.append(
                 {
                     "period": k,

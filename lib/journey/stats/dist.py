@@ -6,12 +6,15 @@ numbers are the same to the last bit; calling them directly skips the ~70 µs of
 broadcasting and checking each ``scipy.stats`` call costs. A readout makes a dozen such
 calls, about 1 ms that a ten-million-user readout (0.13 s of engine work) would notice.
 Upper tails are computed directly, never as ``1 − cdf``, so tiny p-values do not underflow.
+The ``*_array`` forms take numpy arrays (boundary grids of the sequential tests) and evaluate
+the same special functions elementwise.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 from scipy import special
 
 
@@ -43,3 +46,14 @@ def t_isf(q: float, df: float) -> float:
 def chi2_sf(x: float, df: float) -> float:
     """``P(X > x)`` for a chi-square ``X`` with ``df`` degrees of freedom."""
     return float(special.chdtrc(df, x))
+
+
+def norm_sf_array(x: np.ndarray | float) -> np.ndarray:
+    """``P(Z > x)`` elementwise (:func:`norm_sf` on arrays)."""
+    return special.ndtr(-np.asarray(x, float))
+
+
+def norm_pdf_array(x: np.ndarray | float) -> np.ndarray:
+    """The standard normal density elementwise (:func:`norm_pdf` on arrays)."""
+    x = np.asarray(x, float)
+    return np.exp(-x * x / 2.0) / math.sqrt(2.0 * math.pi)
