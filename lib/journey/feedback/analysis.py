@@ -9,7 +9,6 @@ notebook only draws and prints what this returns.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,11 +199,3 @@ def analyze(
         actions=recommended_actions(impact),
         theme_map=_theme_map(current, cache_dir),
     )
-
-
-def describe_change(analysis: FeedbackAnalysis) -> str:
-    """One sentence on the NPS change, for captions."""
-    now, before = analysis.nps.value, analysis.nps_previous.value
-    if math.isnan(now) or math.isnan(before):
-        return "NPS change vs the previous window is not available."
-    return f"NPS moved from {before:+.0f} to {now:+.0f} between the two windows."
