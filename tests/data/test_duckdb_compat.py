@@ -49,3 +49,22 @@ def test_tables_from_dataframes_can_be_created_and_dropped() -> None:
     con.drop_table("scores")
     assert con.list_tables() == []
     assert con.execute(ibis.memtable(pd.DataFrame({"b": [1, 2]})).count()) == 2
+
+
+def test_import_journey_leaves_duckdb_unloaded_and_patches_it_when_first_imported() -> None:
+    """`import journey` is cheap (no DuckDB); the aliases still exist before ibis can fetch."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, journey\n"
+        "assert 'duckdb' not in sys.modules, 'journey imported duckdb'\n"
+        "import ibis\n"
+        "con = ibis.duckdb.connect()\n"
+        "import duckdb\n"
+        "assert hasattr(duckdb.DuckDBPyConnection, 'fetch_arrow_table')\n"
+        "assert con.sql('SELECT 41 + 1 AS x').to_pyarrow().to_pylist() == [{'x': 42}]\n"
+        "assert not [f for f in sys.meta_path if type(f).__name__ == '_InstallOnImport']\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
