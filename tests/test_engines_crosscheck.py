@@ -62,6 +62,10 @@ def test_polars_backend_agrees_with_duckdb_for_funnel(log):
         a = funnels.funnel(table, list(STEPS), "1d", by=by).to_frame()
         b = funnels.funnel(log, list(STEPS), "1d", by=by).to_frame()
         pd.testing.assert_frame_equal(a, b, check_dtype=False)
+    for attribution in ("step:3", "first_touch", "last_touch"):
+        a = funnels.funnel(table, list(STEPS), "1d", by="channel", attribution=attribution).to_frame()
+        b = funnels.funnel(log, list(STEPS), "1d", by="channel", attribution=attribution).to_frame()
+        pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=attribution)
     a = funnels.user_levels(table, list(STEPS), "1h").to_frame()
     b = funnels.user_levels(log, list(STEPS), "1h").to_frame()
     pd.testing.assert_frame_equal(a, b, check_dtype=False)

@@ -60,7 +60,16 @@ def test_array_chain_levels_identical_to_clickhouse(log, steps, window_s, spy):
 
 def _all_results(table: pd.DataFrame, mode: str = "any_start") -> dict[str, pd.DataFrame]:
     steps = list(STEPS)
+    # every seventh channel value null, so each attribution also meets nulls
+    nulled = table.assign(channel=table["channel"].where(table.index % 7 != 0))
+    by_channel = {
+        f"by_channel_{attribution}": funnels.funnel(
+            nulled, steps, "1d", by="channel", mode=mode, attribution=attribution
+        ).to_frame()
+        for attribution in ("step:1", "step:3", "step:5", "first_touch", "last_touch")
+    }
     return {
+        **by_channel,
         "funnel": funnels.funnel(table, steps, "1d", mode=mode).to_frame(),
         "by_device": funnels.funnel(table, steps, "1d", by="device", mode=mode).to_frame(),
         "by_first_touch": funnels.funnel(table, steps, "1d", by="first_touch_channel", mode=mode).to_frame(),

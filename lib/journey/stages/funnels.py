@@ -11,8 +11,13 @@ Default semantics (``mode="any_start"``), the same as ClickHouse's ``windowFunne
 * ties in the same second are ordered by step index; an event logged before the previous
   step does not count;
 * ``by="first_touch_channel"`` gives each user the channel of their earliest event of any
-  type; any other ``by`` column takes the user's value on the step-1 event that starts the
-  chain counted for them (the chain that first reached their level; ties: smallest value).
+  type; any other ``by`` column takes, by default, the user's value on the step-1 event that
+  starts the chain counted for them (the chain that first reached their level; ties: smallest
+  value); ``attribution=`` offers PostHog's other choices (``first_touch``, ``last_touch``,
+  ``step:k``; see :func:`funnel`);
+* a step that never occurs in the data counts 0 users: the result's ``status`` names it (with
+  close matches, for typos) and a :class:`StepsAbsentWarning` is issued, so a week without
+  purchases still gives a report.
 
 ``mode="first_entry"`` anchors on each user's first step-1 event only (what many
 hand-written funnels do; offered for comparison, not as the default). A step listed twice
@@ -30,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -37,7 +43,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from journey.data.event_input import check_events_exist, check_steps, parse_window, prepare_events, row_count
+from journey.data.event_input import absent_steps, check_steps, parse_window, prepare_events, row_count
 from journey.data.sources import DataLike, backend_of, store_arrow
 from journey.display.results import TableResult
 from journey.stages import funnels_arrays as farr
@@ -49,6 +55,26 @@ MODES = ("any_start", "first_entry")
 # ASOF chain; "asof": always the ASOF chain. Tests set it to run both on the same input.
 CHAIN = "auto"
 NO_EVENTS = "no events in the data (check the date window)"
+DEFAULT_ATTRIBUTION = "step:1"
+
+
+class StepsAbsentWarning(UserWarning):
+    """A funnel step never occurs in the data: it is counted as 0 users (the result's
+    ``status`` names it, with close matches among the events present in case of a typo)."""
+
+
+def attribution_options(steps: Sequence[str]) -> tuple[str, ...]:
+    """The valid ``attribution=`` values for these steps: ``first_touch``, ``last_touch``, ``step:1``..``step:n``."""
+    return ("first_touch", "last_touch", *(f"step:{k}" for k in range(1, len(steps) + 1)))
+
+
+def absent_text(absent: dict[str, tuple[str, ...]]) -> str:
+    """``"step 'purchse' absent from the data (close matches: 'purchase'); counted as 0 users"``."""
+    names = ", ".join(
+        f"{name!r} (close matches: {', '.join(repr(m) for m in close)})" if close else repr(name)
+        for name, close in absent.items()
+    )
+    return f"step{'s' if len(absent) > 1 else ''} {names} absent from the data; counted as 0 users"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +164,8 @@ class _Prepared:
     """Validated input plus lazily built engine results shared by the public functions."""
 
     __slots__ = (
-        "_reach", "_temp", "arrays", "chain", "con", "ibis_counts", "ibis_reach", "status", "steps", "table", "window_s"
+        "_reach", "_temps", "absent", "arrays", "chain", "con", "ibis_counts", "ibis_reach", "ibis_valid", "status",
+        "steps", "table", "window_s",
     )  # fmt: skip
 
     def __init__(self, table: ibis.Table, steps: tuple[str, ...], window_s: int, status: str) -> None:
@@ -148,8 +175,17 @@ class _Prepared:
         self.con = None
         self.ibis_counts: ibis.Table | None = None
         self.ibis_reach: ibis.Table | None = None
+        self.ibis_valid: list[ibis.Table] | None = None  # the portable chain: valid events per step
+        self.absent: dict[str, tuple[str, ...]] = {}  # steps never seen -> close matches
         self._reach: ibis.Table | None = None
-        self._temp: str | None = None
+        self._temps: list[str] = []
+
+    def with_absent(self, status: str) -> str:
+        """``status`` with the absent steps named first (a result is still computed: zeros)."""
+        if not self.absent:
+            return status
+        text = absent_text(self.absent)
+        return text if status == "ok" else f"{text}; {status}"
 
     @property
     def empty(self) -> bool:
@@ -176,14 +212,31 @@ class _Prepared:
             if self.chain is None:
                 self._reach = self.ibis_reach
             else:
-                self._temp = f"{self.chain.prefix}_reach"
+                name = self._temp_name("reach")
                 if self.arrays is not None:
-                    self._reach = store_arrow(self.con, self._temp, self.arrays.first_reach(), temp=True)
+                    self._reach = store_arrow(self.con, name, self.arrays.first_reach(), temp=True)
                 else:
                     query = f"SELECT u, k, min(t) AS t, min(s) AS s FROM ({self.chain.union_sql()}) GROUP BY u, k"
-                    self.run(f"CREATE TEMP TABLE {self._temp} AS {query}")
-                    self._reach = self.con.table(self._temp)
+                    self.run(f"CREATE TEMP TABLE {name} AS {query}")
+                    self._reach = self.con.table(name)
         return self._reach
+
+    def _temp_name(self, what: str) -> str:
+        name = f"{self.chain.prefix}_{what}"
+        self._temps.append(name)
+        return name
+
+    def valid_table(self, k: int) -> ibis.Table:
+        """``u, t, s``: the valid step-k events and their chain starts."""
+        if self.chain is None:
+            return self.ibis_valid[k - 1]
+        if self.arrays is not None:
+            return store_arrow(self.con, self._temp_name(f"valid{k}"), self.arrays.valid_events(k), temp=True)
+        return self.con.table(self.chain.table(k))
+
+    def chain_step(self, k: int) -> ibis.Table:
+        """``u, t``: per user at level >= k, the second of the counted chain's first step-k event."""
+        return fsql.chain_step(self.valid_table(k), fsql.levels(self.reach), k)
 
     def array_chain(self, stats: tuple, mode: str) -> farr.ValidSteps | None:
         """The chain as sorted arrays from the scanned step table (``stats``: its rows and
@@ -209,9 +262,9 @@ class _Prepared:
     def close(self) -> None:
         if self.con is None:
             return
-        if self._temp is not None:
-            self.run(f"DROP TABLE IF EXISTS {self._temp}")
-            self._temp = None
+        for name in self._temps:
+            self.run(f"DROP TABLE IF EXISTS {name}")
+        self._temps = []
         if self.chain is not None:
             for sql in self.chain.drop_statements():
                 self.run(sql)
@@ -241,21 +294,26 @@ def _prepare(
     names = dict(user_id=user_id, ts=ts, event=event, mode=mode)
     try:
         if fsql.can_use_duckdb_sql(table):
-            # the step scan doubles as the existence check: the full distinct-event query (for
-            # the error message) runs only when a step is missing
             prep.con = backend_of(table)
             prefix = f"_journey_funnel_{uuid.uuid4().hex}"
             prep.chain = fsql.DuckDBChain(table, steps, window_s, **names, prefix=prefix)  # type: ignore[arg-type]
-            stats = prep.chain.scan(prep.run, lambda: check_events_exist(table, steps, event, "steps"))
-            if CHAIN == "auto" and table[user_id].type().is_integer():
+            present, stats = prep.chain.scan(prep.run)
+            # the step scan doubles as the presence check: the distinct-event query (for close
+            # matches) runs only when a step is absent
+            if set(prep.chain.codes.values()) - present:
+                prep.absent = absent_steps(table, steps, event)
+            if CHAIN == "auto" and stats[0] > 0 and table[user_id].type().is_integer():
                 prep.arrays = prep.array_chain(stats, mode)
             if prep.arrays is None:
                 prep.chain.build_chain(prep.run)
         else:
-            check_events_exist(table, steps, event, "steps")
+            prep.absent = absent_steps(table, steps, event)
             valid = fsql.valid_steps(table, steps, window_s, **names, presort=fsql.needs_presort(table))  # type: ignore[arg-type]
+            prep.ibis_valid = valid
             prep.ibis_reach = fsql.first_reach(fsql.union_valid(valid))
             prep.ibis_counts = fsql.users_per_step(valid)
+        if prep.absent:
+            warnings.warn(absent_text(prep.absent), StepsAbsentWarning, stacklevel=4)
         yield prep
     finally:
         prep.close()
@@ -288,7 +346,7 @@ def user_levels(
         joined = users.left_join(top, users.u == top.u)
         expr = joined.select(u=users.u, level=joined.level.fill_null(0).cast("int64"))
         frame = expr.execute().rename(columns={"u": user_id}).sort_values(user_id, ignore_index=True)
-        return UserLevels(prep.steps, prep.window_s, mode, "ok", frame)
+        return UserLevels(prep.steps, prep.window_s, mode, prep.with_absent("ok"), frame)
 
 
 def funnel(
@@ -302,12 +360,37 @@ def funnel(
     event: str = "event",
     channel: str = "channel",
     mode: str = "any_start",
+    attribution: str = DEFAULT_ATTRIBUTION,
 ) -> Funnel:
     """Users reaching each step within ``window`` of a step-1 event (semantics in the module docstring).
 
     ``users`` at step k counts users whose level is at least k. Conversions are NaN (with a
-    status) when nobody did step 1, never 0.
+    status) when nobody did step 1, never 0. A step absent from the data counts 0 users; the
+    status names it (with close matches) and a :class:`StepsAbsentWarning` is issued.
+
+    ``attribution`` picks which of a user's values of the ``by`` column counts, after PostHog's
+    funnel breakdown attribution; each user is counted once, under one value:
+
+    * ``"step:k"`` (default ``"step:1"``): the value on the step-k event of the chain counted
+      for the user (the chain that first reached their level; its step-k event is the first
+      one, in time, that continues that chain). ``"step:1"`` is the step-1 event that starts it.
+      Users whose level is below k have no step-k event: their value is null.
+    * ``"first_touch"`` / ``"last_touch"``: the first / last **non-null** value among all the
+      user's events of the funnel's steps, counted chain or not, ordered by (second, step
+      index) — PostHog's ``argMinIf(prop, timestamp, isNotNull(prop))`` / ``argMaxIf``. Null
+      only when every such event has a null value.
+
+    Ties within one second (and step): the smallest value. A null value is a breakdown group
+    of its own (the ``by`` column is null there), so the groups always add up to the funnel
+    without breakdown; PostHog instead drops a user without a step-k event from ``step:k``.
+    ``attribution`` does not apply to ``by="first_touch_channel"`` (the channel of the user's
+    earliest event of any type).
     """
+    check_option("attribution", attribution, attribution_options(check_steps(steps)))
+    if by == "first_touch_channel" and attribution != DEFAULT_ATTRIBUTION:
+        raise input_error(
+            "parameter 'attribution'", f"is {attribution!r} with by='first_touch_channel'", "a breakdown column as by"
+        )
     extra = [] if by is None else ([channel] if by == "first_touch_channel" else [by])
     with _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode=mode, extra=extra) as prep:
         columns = ([by] if by else []) + ["step", "users", "conversion_from_start", "conversion_from_previous"]
@@ -321,7 +404,16 @@ def funnel(
         else:
             counted = fsql.levels(prep.reach)
             values = fsql.user_breakdown(
-                prep.table, counted, by, prep.steps[0], user_id=user_id, ts=ts, event=event, channel=channel
+                prep.table,
+                counted,
+                by,
+                prep.steps,
+                attribution=attribution,
+                chain_step=prep.chain_step,
+                user_id=user_id,
+                ts=ts,
+                event=event,
+                channel=channel,
             )
             joined = counted.left_join(values, counted.u == values.u)
             counts = joined.group_by(b=joined.b, level=joined.level).aggregate(n=joined.count()).execute()
@@ -334,7 +426,7 @@ def funnel(
         status = "ok" if len(table) and table["users"].iloc[0] > 0 else f"no user did the first step {prep.steps[0]!r}"
         if by is None and table["users"].iloc[0] == 0:
             status = f"no user did the first step {prep.steps[0]!r}"
-        return Funnel(prep.steps, prep.window_s, mode, by, status, table)
+        return Funnel(prep.steps, prep.window_s, mode, by, prep.with_absent(status), table)
 
 
 def _cumulate(counts: pd.DataFrame, steps: tuple[str, ...]) -> pd.DataFrame:
@@ -389,7 +481,7 @@ def time_to_convert(
             )
         table = pd.DataFrame(rows, columns=columns)
         status = "ok" if len(table) and table["users"].sum() > 0 else "no user reached step 2"
-        return TimeToConvert(prep.steps, prep.window_s, status, table)
+        return TimeToConvert(prep.steps, prep.window_s, prep.with_absent(status), table)
 
 
 def trend(
@@ -415,8 +507,11 @@ def trend(
             monday = dt.date(1970, 1, 5) + dt.timedelta(weeks=int(week) - 1)
             part.insert(0, "period", pd.Timestamp(monday))
             parts.append(part)
+        if not parts:
+            status = f"no user did the first step {prep.steps[0]!r}"
+            return FunnelTrend(prep.steps, prep.window_s, prep.with_absent(status), pd.DataFrame(columns=columns))
         table = pd.concat(parts, ignore_index=True)
-        return FunnelTrend(prep.steps, prep.window_s, "ok", table)
+        return FunnelTrend(prep.steps, prep.window_s, prep.with_absent("ok"), table)
 
 
 def dropoff(
@@ -470,7 +565,7 @@ def dropoff(
                         "share": row["users"] / total,
                     }
                 )
-        return Dropoff(prep.steps, prep.window_s, "ok", pd.DataFrame(rows, columns=columns))
+        return Dropoff(prep.steps, prep.window_s, prep.with_absent("ok"), pd.DataFrame(rows, columns=columns))
 
 
 def summary_sentences(current: Funnel, previous: Funnel | None = None) -> list[str]:

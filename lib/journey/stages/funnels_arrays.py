@@ -120,6 +120,21 @@ class ValidSteps:
         """``{k: users with a valid step-k event}`` (= users whose level is at least k)."""
         return {k + 1: sum(_count_users(part, self.layout) for part in parts) for k, parts in enumerate(self.keys)}
 
+    def valid_events(self, k: int) -> pa.Table:
+        """``u, t, s``: the valid step-k events (1-based) and the second their chain started."""
+        layout = self.layout
+        keys = [part for part in self.keys[k - 1]]
+        starts = [key if start is None else start for key, start in zip(keys, self.starts[k - 1], strict=True)]
+        key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
+        start = np.concatenate(starts) if starts else np.empty(0, dtype=np.int64)
+        return pa.table(
+            {
+                "u": (key >> layout.time_bits) + layout.umin,
+                "t": (key & layout.time_mask) + layout.tmin,
+                "s": (start & layout.time_mask) + layout.tmin,
+            }
+        )
+
     def first_reach(self) -> pa.Table:
         """``u, k, t, s`` per user and step reached: the first second it was reached and the
         earliest chain start among its valid events (what ``funnels._Prepared.reach`` holds)."""

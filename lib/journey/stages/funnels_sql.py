@@ -186,15 +186,12 @@ class DuckDBChain:
             )
         return out
 
-    def scan(self, run: Callable[[str], list[tuple]], on_missing: Callable[[], object]) -> tuple:
-        """The step-event table, then check every step occurs (``on_missing`` raises the input
-        error); returns ``(rows, min u, max u, min t, max t)`` of the table."""
+    def scan(self, run: Callable[[str], list[tuple]]) -> tuple[set[int], tuple]:
+        """The step-event table; returns the step codes present and ``(rows, min u, max u,
+        min t, max t)`` of the table (a step absent from the data is the caller's to report)."""
         run(self.scan_statement())
         self.created.append(("TABLE", self.base))
-        present, stats = self.scan_stats(run)
-        if set(self.codes.values()) - present:
-            on_missing()
-        return stats
+        return self.scan_stats(run)
 
     def build_chain(self, run: Callable[[str], list[tuple]]) -> None:
         """The ASOF chain over the scanned table: one temp table per step."""
@@ -266,26 +263,64 @@ def user_breakdown(
     events: ibis.Table,
     counted: ibis.Table,
     by: str,
-    first_step: str,
+    steps: Sequence[str],
     *,
+    attribution: str,
+    chain_step: Callable[[int], ibis.Table],
     user_id: str,
     ts: str,
     event: str,
     channel: str,
 ) -> ibis.Table:
-    """Per user: ``u, b`` — the breakdown value of the user (ties broken by the smallest value).
+    """Per user: ``u, b`` — the breakdown value of the user (semantics in :func:`journey.stages.funnels.funnel`).
 
     ``first_touch_channel``: the channel of the user's earliest event of any type. Any other
-    column: its value on the step-1 event that starts the chain counted for the user.
+    column by ``attribution``: ``"step:k"`` its value on the counted chain's step-k event
+    (``chain_step(k)`` gives that event's second per user), ``"first_touch"`` /
+    ``"last_touch"`` the first / last non-null value among the user's step events in
+    (second, step index) order. Ties within one second and step: the smallest value; ``min``
+    skips nulls, so a null wins a tie only when every tied value is null.
     """
     if by == "first_touch_channel":
         first = events.group_by(u=events[user_id]).aggregate(first_ts=events[ts].min())
         joined = events.join(first, (events[user_id] == first.u) & (events[ts] == first.first_ts))
         return joined.group_by(u=first.u).aggregate(b=joined[channel].min())
-    rows = events.filter(events[event] == first_step)
+    if attribution in ("first_touch", "last_touch"):
+        return _touch_values(events, steps, by, last=attribution == "last_touch", user_id=user_id, ts=ts, event=event)
+    k = int(attribution.split(":", 1)[1])
+    rows = events.filter(events[event] == steps[k - 1])
     rows = rows.select(ru=rows[user_id], rt=seconds(rows, ts), rb=rows[by])
-    joined = rows.join(counted, (rows.ru == counted.u) & (rows.rt == counted.s))
+    if k == 1:  # the counted chain's step-1 event is at its start: no chain lookup needed
+        at = counted.select(cu=counted.u, ct=counted.s)
+    else:
+        step = chain_step(k)
+        at = step.select(cu=step.u, ct=step.t)
+    joined = rows.join(at, (rows.ru == at.cu) & (rows.rt == at.ct))
     return joined.group_by(u=joined.ru).aggregate(b=joined.rb.min())
+
+
+def _touch_values(
+    events: ibis.Table, steps: Sequence[str], by: str, *, last: bool, user_id: str, ts: str, event: str
+) -> ibis.Table:
+    """``u, b``: the value of the first (``last``: last) step event with a non-null ``by``,
+    ordered by (second, step index), as PostHog's ``argMinIf(prop, timestamp, isNotNull(prop))``."""
+    codes = step_codes(steps)
+    width = len(codes) + 1
+    rows = events.filter(events[event].isin(list(codes)) & events[by].notnull())
+    code = ibis.cases(*[(rows[event] == name, c) for name, c in codes.items()], else_=0).cast("int64")
+    rows = rows.select(ru=rows[user_id], o=seconds(rows, ts) * width + code, rb=rows[by])
+    pick = rows.group_by(pu=rows.ru).aggregate(po=rows.o.max() if last else rows.o.min())
+    joined = rows.join(pick, (rows.ru == pick.pu) & (rows.o == pick.po))
+    return joined.group_by(u=joined.ru).aggregate(b=joined.rb.min())
+
+
+def chain_step(valid_k: ibis.Table, counted: ibis.Table, k: int) -> ibis.Table:
+    """``u, t``: per user whose level is at least ``k``, the second of the first valid step-k
+    event that continues the counted chain (the one whose start is the counted start)."""
+    valid = valid_k.select(vu=valid_k.u, vt=valid_k.t, vs=valid_k.s)
+    chains = counted.filter(counted.level >= k).select(cu=counted.u, cs=counted.s)
+    joined = valid.join(chains, (valid.vu == chains.cu) & (valid.vs == chains.cs))
+    return joined.group_by(u=joined.vu).aggregate(t=joined.vt.min())
 
 
 def week_index(t: ibis.Value) -> ibis.Value:
