@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from statsmodels.stats import proportion as smprop
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportions_ztest
 from statsmodels.stats.weightstats import ttest_ind
@@ -43,8 +44,9 @@ def test_analyze_matches_references_per_row(frame):
     res = ab.analyze(frame, metrics=METRICS, correction="holm")
     out = res.to_frame().set_index(["metric", "variant"])
     c, b = frame[frame.variant == "control"], frame[frame.variant == "b"]
-    _z, p = proportions_ztest([b.converted.sum(), c.converted.sum()], [len(b), len(c)])
-    assert out.loc[("converted", "b"), "pvalue"] == pytest.approx(p, rel=1e-9)
+    # reference: statsmodels smprop.test_proportions_2indep(..., method="wald") — unpooled, as the interval
+    ref = smprop.test_proportions_2indep(b.converted.sum(), len(b), c.converted.sum(), len(c), method="wald")
+    assert out.loc[("converted", "b"), "pvalue"] == pytest.approx(ref.pvalue, rel=1e-9)
     assert out.loc[("converted", "b"), "n_treatment"] == len(b)
     ratio = b.orders.sum() / b.sessions.sum() - c.orders.sum() / c.sessions.sum()
     assert out.loc[("orders/sessions", "b"), "control_mean"] == pytest.approx(c.orders.sum() / c.sessions.sum())
@@ -189,3 +191,13 @@ def test_expected_loss_is_relative_to_control_for_every_metric():
     revenue = res.get("revenue")
     gauss = bayes.gaussian(revenue.rel_effect_size, revenue.rel_se, 0.0, 0.3, True)
     assert revenue.expected_loss == pytest.approx(gauss.expected_loss, rel=1e-12)
+
+
+def test_pooled_reaches_the_proportion_test_through_analyze(frame):
+    res = ab.analyze(frame, metrics=[ab.Proportion("converted"), ab.Mean("revenue")], pooled=True)
+    c, b = frame[frame.variant == "control"], frame[frame.variant == "b"]
+    # reference: statsmodels proportions_ztest (pooled-variance z)
+    _z, p = proportions_ztest([b.converted.sum(), c.converted.sum()], [len(b), len(c)])
+    assert res.get("converted", "b").pvalue == pytest.approx(p, rel=1e-9)
+    assert res.pooled and "pooled" in res.get("converted", "b").method
+    assert "pooled" not in res.get("revenue", "b").method  # a mean has no pooled form

@@ -6,6 +6,7 @@ import pytest
 from journey.data import sources
 from journey.datasets import make_sample
 from journey.experiments.data import analysis_table, daily_table
+from journey.experiments.spec import DAILY_COLUMNS
 from journey.validation import JourneyInputError
 
 
@@ -38,6 +39,7 @@ def test_daily_table_has_one_row_per_user_and_day(con):
     backend, _ = con
     daily = daily_table(backend, "checkout-redesign", exposure_days=7).to_pandas()
     assert daily.groupby("user_id").size().eq(7).all()
+    assert set(DAILY_COLUMNS) <= set(daily.columns)  # what a playbook's novelty may name
 
 
 def test_unknown_experiment_lists_known_ones(con):

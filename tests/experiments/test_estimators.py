@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.stats import proportion as smprop
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 from statsmodels.stats.weightstats import ttest_ind
 
@@ -35,13 +36,43 @@ def test_welch_matches_statsmodels_ttest_ind_unequal():
     assert r.effect_ci_lower == pytest.approx(yt.mean() - yc.mean() - q * se, rel=1e-9)
 
 
-def test_two_proportion_z_matches_proportions_ztest_and_wald_interval():
+def test_unpooled_proportion_test_and_interval_match_statsmodels_wald():
     r = compare(Moments.proportion(1000, 100), Moments.proportion(1100, 140), "y", kind="proportion")
-    z, p = proportions_ztest([140, 100], [1100, 1000])  # pooled-variance z
-    assert r.statistic == pytest.approx(z, rel=1e-10)
-    assert r.pvalue == pytest.approx(p, rel=1e-9)
+    # reference: statsmodels smprop.test_proportions_2indep(..., method="wald", compare="diff") (unpooled z)
+    ref = smprop.test_proportions_2indep(140, 1100, 100, 1000, method="wald", compare="diff")
+    assert r.statistic == pytest.approx(ref.statistic, rel=1e-10)
+    assert r.pvalue == pytest.approx(ref.pvalue, rel=1e-9)
     lo, hi = confint_proportions_2indep(140, 1100, 100, 1000, method="wald", compare="diff")
     assert (r.effect_ci_lower, r.effect_ci_upper) == pytest.approx((lo, hi), rel=1e-9)
+
+
+def test_pooled_proportion_switches_test_and_interval_to_the_pooled_se():
+    r = compare(Moments.proportion(1000, 100), Moments.proportion(1100, 140), "y", kind="proportion", pooled=True)
+    z, p = proportions_ztest([140, 100], [1100, 1000])  # reference: pooled-variance z
+    assert r.statistic == pytest.approx(z, rel=1e-10)
+    assert r.pvalue == pytest.approx(p, rel=1e-9)
+    rate = 240 / 2100  # the interval uses the same pooled SE: formula evaluated here
+    se0 = math.sqrt(rate * (1 - rate) * (1 / 1000 + 1 / 1100))
+    q = stats.norm.isf(0.025)
+    d = 140 / 1100 - 100 / 1000
+    assert (r.effect_ci_lower, r.effect_ci_upper) == pytest.approx((d - q * se0, d + q * se0), rel=1e-12)
+    assert r.se == pytest.approx(se0, rel=1e-12) and "pooled" in r.method
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_proportion_pvalue_below_alpha_exactly_when_interval_excludes_zero(pooled):
+    # the two cases of issue #12 (pooled p with an unpooled interval disagreed), then a grid
+    cases = [(5000, 513, 5000, 574), (8000, 100, 2000, 37)]
+    cases += [(n_c, x_c, n_t, x_t) for n_c in (200, 2000, 8000) for n_t in (150, 2000) for x_c in (3, 40, 90)
+              for x_t in range(1, 140, 7) if x_c <= n_c and x_t <= n_t]  # fmt: skip
+    for alpha in (0.05, 0.01):
+        for n_c, x_c, n_t, x_t in cases:
+            r = compare(
+                Moments.proportion(n_c, x_c), Moments.proportion(n_t, x_t), "y", kind="proportion", alpha=alpha,
+                pooled=pooled,
+            )  # fmt: skip
+            excludes = r.effect_ci_lower > 0 or r.effect_ci_upper < 0
+            assert (r.pvalue < alpha) == excludes, (n_c, x_c, n_t, x_t, alpha, r.pvalue)
 
 
 def test_pvalue_uses_survival_function_without_underflow():

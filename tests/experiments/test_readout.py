@@ -1,10 +1,11 @@
 """Decision rule and the readout on the seeded sample."""
 
+import pandas as pd
 import pytest
 
 from journey import experiments as ab
 from journey.datasets.experiments import make_experiment
-from journey.experiments.readout import decide
+from journey.experiments.decision import decide
 
 METRICS = [ab.Proportion("converted"), ab.Mean("revenue", role="guardrail", margin=0.10)]
 
@@ -14,6 +15,29 @@ def test_clear_win_with_healthy_guardrail_ships():
     d = decide(res, planned_per_arm=20_000)
     assert d.verdict == "ship" and d.variant == "treatment"
     assert d.sentence().startswith("Ship treatment: converted improves by +")
+    c = res.get("converted").comparison  # the sentence quotes the interval of the tested scale
+    assert f"95% CI +{c.effect_ci_lower * 100:.2f} percentage points to +{c.effect_ci_upper * 100:.2f}" in d.sentence()
+
+
+def _counts(n_c: int, x_c: int, n_t: int, x_t: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "variant": ["control"] * n_c + ["treatment"] * n_t,
+            "converted": [1] * x_c + [0] * (n_c - x_c) + [1] * x_t + [0] * (n_t - x_t),
+        }
+    )
+
+
+def test_no_ship_when_the_printed_interval_covers_zero():
+    # issue #12: pooled p = 0.039 while the unpooled interval covers 0; one SE now decides and prints
+    frame = _counts(8000, 100, 2000, 37)
+    res = ab.analyze(frame, metrics=[ab.Proportion("converted")], expected=[0.8, 0.2])
+    r = res.get("converted")
+    assert r.effect_ci_lower < 0 < r.effect_ci_upper and r.pvalue > 0.05
+    assert decide(res).verdict == "don't ship"
+    pooled = ab.analyze(frame, metrics=[ab.Proportion("converted")], expected=[0.8, 0.2], pooled=True)
+    d = decide(pooled)  # pooled=True switches the test and the interval together
+    assert d.verdict == "ship" and pooled.get("converted").effect_ci_lower > 0
 
 
 def test_srm_blocks_everything():

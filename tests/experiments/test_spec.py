@@ -53,6 +53,8 @@ def _valid() -> dict:
         (lambda d: d["metrics"]["guardrails"][0].pop("margin"), "needs a margin"),
         (lambda d: d["metrics"]["primary"][0].update(kind="ratio"), "needs a denominator"),
         (lambda d: d.update(name="Checkout Redesign"), "slug"),
+        (lambda d: d.update(novelty="purchases"), r"novelty metric 'purchases' is not a metric.*'purchase'"),
+        (lambda d: d.update(novelty="orders_per_session"), r"no per-day values.*'converted', 'revenue'"),
     ],
 )
 def test_bad_playbooks_are_clear_errors(tmp_path, change, match):
@@ -73,3 +75,19 @@ def test_spec_model_is_frozen_and_strict():
     spec = load_spec("checkout-redesign")
     assert isinstance(spec, ExperimentSpec)
     assert spec.planned_users == 2 * spec.sample_size_per_arm
+
+
+def test_novelty_metric_is_named_by_the_playbook_or_defaults_to_the_first_primary(tmp_path):
+    data = _valid()
+    data["novelty"] = "revenue_per_user"
+    path = tmp_path / "x.yml"
+    path.write_text(yaml.safe_dump(data))
+    spec = load_spec(path)
+    assert spec.novelty_metric().name == "revenue_per_user"
+    daily = spec.novelty_metric().build_daily()  # per-day table: same column, no per-user covariates
+    assert isinstance(daily, ab.Mean) and daily.column == "revenue" and not daily.covariates
+    data.pop("novelty")
+    path.write_text(yaml.safe_dump(data))
+    assert load_spec(path).novelty_metric().name == "purchase"  # default: the first primary metric
+    # a first primary metric the per-day table cannot follow: no novelty check rather than a guess
+    assert load_spec("onboarding-email").novelty_metric() is None

@@ -8,21 +8,17 @@
 from journey.experiments.analyze import FRAME_COLUMNS, ExperimentResult, MetricResult, analyze
 from journey.experiments.bayes import Posterior, beta_binomial, gaussian
 from journey.experiments.data import analysis_table, daily_table
+from journey.experiments.decision import RULE, Decision, decide
 from journey.experiments.estimators import Comparison, compare, fieller_interval
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.power import achieved_power, minimum_detectable_effect, power_reached, sample_size
-from journey.experiments.readout import (
-    RULE,
-    Decision,
-    Readout,
+from journey.experiments.readout import Readout, cumulative_looks, readout
+from journey.experiments.readout_display import (
     Table,
     chance_table,
-    cumulative_looks,
-    decide,
     decision_block,
     forest_frame,
     power_table,
-    readout,
     srm_banner,
 )
 from journey.experiments.segments import NoveltyResult, SegmentResult, novelty, segments, trend_test

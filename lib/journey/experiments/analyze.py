@@ -103,6 +103,7 @@ class ExperimentResult(ResultMixin):
     prior_std: float
     srm: SRMResult
     moments: Mapping[str, Moments] = field(default_factory=dict, repr=False)
+    pooled: bool = False
 
     def to_frame(self) -> pd.DataFrame:
         """One row per metric × non-control variant, with exactly the public columns."""
@@ -142,6 +143,7 @@ def analyze(
     adjustment: Adjustment = "lin",
     rel_ci: RelCI = "delta",
     prior_std: float = 0.3,
+    pooled: bool = False,
 ) -> ExperimentResult:
     """Analyse an experiment from a per-unit table.
 
@@ -152,6 +154,9 @@ def analyze(
     table is then built by :func:`journey.experiments.data.analysis_table`).
     ``variants``: arms expected in the data (a missing one gives NaN rows with a status);
     ``expected``: planned split for the SRM check (equal when ``None``).
+    ``pooled``: proportions without covariates test and draw their interval with the pooled
+    standard error (``proportions_ztest``); by default both use the unpooled one, so a p-value
+    below ``alpha`` always comes with an interval that excludes 0.
     Metric, denominator and covariate columns must be numeric without NULLs.
     """
     control = str(control)
@@ -220,11 +225,12 @@ def analyze(
                 alpha=alpha,
                 adjustment=adjustment,
                 rel_ci=rel_ci,
+                pooled=pooled,
             )
             rows.append(_metric_row(m, arm, cmp, prior_std))
     rows = _adjust(rows, alpha, correction)
     return ExperimentResult(
-        tuple(rows), control, tuple(arms), alpha, correction, adjustment, rel_ci, prior_std, srm, by_arm
+        tuple(rows), control, tuple(arms), alpha, correction, adjustment, rel_ci, prior_std, srm, by_arm, pooled
     )
 
 

@@ -125,7 +125,8 @@ def daily_table(
     source: DataLike, experiment: str, exposure_days: int = 14, until: dt.datetime | None = None
 ) -> ibis.Table:
     """One row per user × day since exposure (0 .. exposure_days − 1) with that day's
-    ``converted`` and ``revenue`` (zeros filled), for the novelty check."""
+    ``converted`` and ``revenue`` (zeros filled), for the novelty check: the columns
+    :data:`journey.experiments.spec.DAILY_COLUMNS` lets a playbook's ``novelty`` name."""
     con = _backend(source)
     a = _assignments(con, experiment, until)
     events = _until(as_table(con, "events"), "ts", until)

@@ -16,9 +16,13 @@ arm's mean vector and covariance (:class:`~journey.experiments.stats.Moments`):
   asymptotics.
 
 p-values use survival functions (``2·sf(|z|)``) so tiny values do not underflow to 0.
-The unadjusted proportion test uses the pooled-variance z statistic of
-``statsmodels.stats.proportion.proportions_ztest`` and the unpooled Wald interval; the
-unadjusted mean uses Welch's t with Satterthwaite degrees of freedom; everything else uses
+The p-value and the interval always come from the same standard error, so ``p < alpha``
+exactly when the ``1 - alpha`` interval excludes 0 (a readout that decides from one and
+prints the other must not disagree). For the unadjusted proportion that is the unpooled
+Wald z (GrowthBook's default and what the sequential tests use; statsmodels
+``test_proportions_2indep(..., method="wald")``); ``pooled=True`` switches both the test and
+the interval to the pooled-variance z of ``statsmodels.stats.proportion.proportions_ztest``.
+The unadjusted mean uses Welch's t with Satterthwaite degrees of freedom; everything else uses
 the normal distribution. Proportions use the binomial variance ``p(1 - p)/n``.
 """
 
@@ -111,8 +115,14 @@ def compare(
     alpha: float = 0.05,
     adjustment: Adjustment = "lin",
     rel_ci: RelCI = "delta",
+    pooled: bool = False,
 ) -> Comparison:
-    """Compare ``treatment`` with ``control`` on moments that include the named columns."""
+    """Compare ``treatment`` with ``control`` on moments that include the named columns.
+
+    ``pooled``: for an unadjusted proportion, use the pooled-variance standard error for the
+    test and the absolute interval alike (default: unpooled for both); other metrics have no
+    pooled form and ignore it.
+    """
     check_option("kind", kind, ("proportion", "mean", "ratio"))
     check_option("adjustment", adjustment, ("lin", "pooled"))
     check_option("rel_ci", rel_ci, ("delta", "log", "fieller"))
@@ -121,7 +131,8 @@ def compare(
     if kind == "proportion":  # binomial variance p(1 - p)/n, as in the z test and Wald interval
         c, t = (Moments(m.n, m.names, m.mean, m.cov * ((m.n - 1) / m.n)) if m.n > 1 else m for m in (c, t))
     k = len(covariates)
-    method = _method_name(kind, k, adjustment)
+    pooled = bool(pooled) and kind == "proportion" and not covariates
+    method = _method_name(kind, k, adjustment) + (" (pooled variance)" if pooled else "")
     for arm, m in (("control", c), ("treatment", t)):
         if m.n == 0:
             return _empty(kind, c, t, f"{arm} arm is empty", alpha, rel_ci, method)
@@ -234,11 +245,10 @@ def compare(
         vt_part = float(g_eff_t @ t.cov @ g_eff_t / n_t)
         df = welch_df(vc_part, max(n_c - 1 - k, 1), vt_part, max(n_t - 1 - k, 1))
     q = _quantile(alpha, df)
+    if pooled:  # one SE for the test and the interval: the pooled one, as proportions_ztest
+        rate = (c_obs * n_c + t_obs * n_t) / (n_c + n_t)
+        se = math.sqrt(rate * (1 - rate) * (1 / n_c + 1 / n_t))
     statistic = effect / se
-    if kind == "proportion" and not k:
-        pooled = (c_obs * n_c + t_obs * n_t) / (n_c + n_t)
-        se0 = math.sqrt(pooled * (1 - pooled) * (1 / n_c + 1 / n_t))
-        statistic = effect / se0 if se0 > 0 else NAN
     pvalue = two_sided_pvalue(statistic, df)
     statuses = []
     rel, rel_se, rel_lo, rel_hi = NAN, NAN, NAN, NAN

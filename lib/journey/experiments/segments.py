@@ -87,8 +87,10 @@ def segments(
     adjustment: Adjustment = "lin",
     rel_ci: RelCI = "delta",
     prior_std: float = 0.3,
+    pooled: bool = False,
 ) -> SegmentResult:
-    """Compare arms within each value of ``by``; adjust over metrics × variants × segments."""
+    """Compare arms within each value of ``by``; adjust over metrics × variants × segments
+    (``pooled`` as in :func:`~journey.experiments.analyze.analyze`)."""
     check_option("correction", correction, ("holm", "bh", "by", "bonferroni", "none"))
     metrics = list(metrics)
     if not metrics:
@@ -108,7 +110,9 @@ def segments(
             parts = []
             for s in segs:
                 c, t = moments.get((control, s), empty), moments.get((arm, s), empty)
-                cmp = compare(c, t, num, den, covs, kind=m.kind, alpha=alpha, adjustment=adjustment, rel_ci=rel_ci)
+                cmp = compare(
+                    c, t, num, den, covs, kind=m.kind, alpha=alpha, adjustment=adjustment, rel_ci=rel_ci, pooled=pooled
+                )
                 rows.append(_metric_row(m, arm, cmp, prior_std))
                 seg_of.append(str(s))
                 parts.append(cmp)

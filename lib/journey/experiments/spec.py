@@ -24,6 +24,10 @@ from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.power import sample_size
 from journey.validation import check_cron, input_error, quote_list
 
+DAILY_COLUMNS = ("converted", "revenue")
+"""The per-day outcomes :func:`journey.experiments.data.daily_table` has: the columns a
+novelty check can follow."""
+
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -48,6 +52,13 @@ class MetricSpec(_Strict):
         if (self.kind == "ratio") != (self.denominator is not None):
             raise ValueError("a ratio needs a denominator, and only a ratio has one")
         return self
+
+    def build_daily(self) -> Proportion | Mean:
+        """The metric on the per-day table of the novelty check: same column, no covariates
+        (pre-period covariates are per user, not per day)."""
+        return (
+            Proportion(self.column, name=self.name) if self.kind == "proportion" else Mean(self.column, name=self.name)
+        )
 
     def build(self, role: str) -> Proportion | Mean | Ratio:
         common = dict(
@@ -104,6 +115,11 @@ class ExperimentSpec(_Strict):
     planned_looks: int = Field(default=1, ge=1, le=50)
     schedule: str = "0 6 * * 1"
     sample_size_per_arm: int | None = Field(default=None, ge=2)
+    novelty: str | None = Field(
+        default=None,
+        description="metric followed by days since exposure for a novelty effect (a name under metrics); "
+        "absent: the first primary metric, when the per-day table has its column",
+    )
 
     @field_validator("name")
     @classmethod
@@ -129,7 +145,30 @@ class ExperimentSpec(_Strict):
             raise ValueError(f"variant shares must be positive and sum to 1, got {self.variants}")
         if self.end_date and self.end_date < self.start_date:
             raise ValueError("end_date is before start_date")
+        if self.novelty is not None:
+            named = {m.name: m for m in self._all_metrics()}
+            if self.novelty not in named:
+                raise ValueError(
+                    f"novelty metric {self.novelty!r} is not a metric of this playbook: {quote_list(named)}"
+                )
+            if not _daily(named[self.novelty]):
+                raise ValueError(
+                    f"novelty metric {self.novelty!r} (column {named[self.novelty].column!r}) has no per-day values: "
+                    f"a proportion or mean of {quote_list(DAILY_COLUMNS)}"
+                )
         return self
+
+    def _all_metrics(self) -> list[MetricSpec]:
+        m = self.metrics
+        return [*m.primary, *m.secondary, *m.guardrails]
+
+    def novelty_metric(self) -> MetricSpec | None:
+        """The metric of the novelty check: ``novelty`` when the playbook names one, else the first
+        primary metric when the per-day table has its column (``None``: no check)."""
+        if self.novelty is not None:
+            return next(m for m in self._all_metrics() if m.name == self.novelty)
+        first = self.metrics.primary[0]
+        return first if _daily(first) else None
 
     def build_metrics(self) -> list[Proportion | Mean | Ratio]:
         """The ``ab`` metric objects, with roles from the section they are listed in."""
@@ -144,6 +183,11 @@ class ExperimentSpec(_Strict):
     def planned_users(self) -> int | None:
         """Both arms together at the final planned look (``sample_size_per_arm`` × arms)."""
         return self.sample_size_per_arm * len(self.variants) if self.sample_size_per_arm else None
+
+
+def _daily(metric: MetricSpec) -> bool:
+    """Whether the novelty check's per-day table can follow this metric."""
+    return metric.kind != "ratio" and metric.column in DAILY_COLUMNS
 
 
 def spec_path(name: str, directory: Path | None = None) -> Path:
@@ -225,6 +269,7 @@ def new_experiment(
             ],
         },
         "segments": ["device", "channel"],
+        "novelty": "purchase",
         "mde": mde,
         "baseline": baseline,
         "alpha": 0.05,
