@@ -42,7 +42,7 @@ def test_time_to_convert_labels_every_bar_with_its_duration() -> None:
     table = pd.DataFrame(
         {"step": ["view", "buy"], "users": [10, 4], "median_seconds": [46.0, 0.0], "p90_seconds": [145.0, 188_642.0]}
     )
-    fig = stage_plots.time_to_convert(TimeToConvert(("land", "view", "buy"), 86_400, "ok", table))
+    fig = stage_plots.time_to_convert(TimeToConvert(("land", "view", "buy"), 86_400, "ok", table)).fig
     ax = fig.axes[0]
     assert ax.get_xscale() == "log"  # seconds-long medians beside days-long 90th percentiles stay visible
     assert sorted(t.get_text() for t in ax.texts) == sorted(["46 s", "0 s", "2.4 min", "2.2 d"])

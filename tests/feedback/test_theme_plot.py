@@ -40,7 +40,7 @@ def _overlapping_labels(fig: plt.Figure) -> list[tuple[int, int]]:
 
 
 def test_labels_do_not_overlap_on_a_crowded_map():
-    assert _overlapping_labels(theme_map_figure(_crowded())) == []
+    assert _overlapping_labels(theme_map_figure(_crowded()).fig) == []
     plt.close("all")
 
 
@@ -51,24 +51,35 @@ def test_the_layout_does_not_depend_on_how_busy_the_machine_is(monkeypatch):
     """
     clock = itertools.count(step=60.0)
     monkeypatch.setattr(adjustText, "timer", lambda: next(clock))
-    assert _overlapping_labels(theme_map_figure(_crowded())) == []
+    assert _overlapping_labels(theme_map_figure(_crowded()).fig) == []
     plt.close("all")
 
 
 def test_only_the_largest_themes_are_drawn_and_columns_are_checked():
     frame = _crowded(30)
-    fig = theme_map_figure(frame, top=10)
-    shown = {t.get_text() for t in fig.axes[0].texts}
+    chart = theme_map_figure(frame, top=10)
+    shown = {t.get_text() for t in chart.fig.axes[0].texts}
     assert shown == set(frame.nlargest(10, "size")["theme"])
-    plt.close(fig)
+    plt.close(chart.fig)
     with pytest.raises(JourneyInputError, match="sentiment"):
         theme_map_figure(frame.drop(columns="sentiment"))
 
 
 def test_an_empty_map_still_draws():
     """Fewer than three themes give an empty map (analysis._theme_map): the report keeps its figure."""
-    fig = theme_map_figure(pd.DataFrame(columns=["theme", "x", "y", "size", "sentiment"]))
-    assert [t.get_text() for t in fig.axes[0].texts] == [
+    chart = theme_map_figure(pd.DataFrame(columns=["theme", "x", "y", "size", "sentiment"]))
+    assert [t.get_text() for t in chart.fig.axes[0].texts] == [
         "No data for a theme map (fewer than three themes) in this window"
     ]
-    plt.close(fig)
+    assert chart.alt == "No data for a theme map (fewer than three themes) in this window."
+    plt.close(chart.fig)
+
+
+def test_alt_text_names_the_largest_themes_with_size_and_sentiment():
+    frame = pd.DataFrame({"theme": ["Late parcels", "Great fit", "App crashes"], "x": [0.0, 1.0, -1.0],
+                          "y": [0.0, 1.0, 1.0], "size": [120, 80, 1500], "sentiment": [-0.61, 0.5, -0.2]})  # fmt: skip
+    chart = theme_map_figure(frame, top=2)
+    assert "Map of the 2 largest themes" in chart.alt
+    assert "Largest: App crashes (1,500 texts, sentiment \N{MINUS SIGN}0.20); Late parcels (120 texts, " in chart.alt
+    assert "Great fit" not in chart.alt  # not drawn, not described
+    plt.close(chart.fig)

@@ -1,8 +1,10 @@
 """One look for every plot: a seaborn theme with a colorblind-safe palette, and PNG output.
 
-Notebooks call :func:`use_theme` once (the runner's kernels do it through the notebook's
-first import) and use :func:`show` so each figure is emitted as a PNG with alt text,
-which the HTML report keeps and screen readers read.
+Figure functions live in the library (``journey.stages.figures``, ``journey.experiments.figures``,
+``journey.feedback.figures``) and return a :class:`Chart`: the matplotlib figure and its alt
+text, both built from the same numbers, so a notebook never writes a description that can
+drift from what is drawn. Notebooks call :func:`use_theme` once and pass each chart to
+:func:`show`, which emits a PNG with the alt text that the HTML report keeps and screen readers read.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -60,17 +63,40 @@ def duration_label(seconds: float) -> str:
     return f"{value:.0f} {unit}" if abs(value) >= 10 or value == int(value) else f"{value:.2g} {unit}"
 
 
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """What every figure function returns: the drawn ``fig`` and the ``alt`` text that says what it
+    shows, with the numbers a reader who cannot see it needs (pass it to :func:`show`)."""
+
+    fig: plt.Figure
+    alt: str
+
+
+def no_data_text(what: str) -> str:
+    return f"No data for {what} in this window"
+
+
 def no_data(what: str) -> plt.Figure:
     """A small placeholder so an empty window still renders a report (with the reason)."""
     fig, ax = plt.subplots(figsize=(6, 1.2))
     ax.axis("off")
-    ax.text(0.5, 0.5, f"No data for {what} in this window", ha="center", va="center")
+    ax.text(0.5, 0.5, no_data_text(what), ha="center", va="center")
     return fig
 
 
-def show(fig: plt.Figure, alt: str) -> Figure:
-    """Close ``fig`` and return it as a PNG with ``alt`` text (say what the plot shows)."""
-    if not alt.strip():
+def empty_chart(what: str) -> Chart:
+    """The :func:`no_data` placeholder with an alt text that says the same: ``"No data for ... in this window"``."""
+    return Chart(no_data(what), f"{no_data_text(what)}.")
+
+
+def show(fig: plt.Figure | Chart, alt: str | None = None) -> Figure:
+    """Close the figure and return it as a PNG with its alt text.
+
+    Pass a :class:`Chart` (its own alt text), or a bare figure with ``alt`` (say what the plot shows).
+    """
+    if isinstance(fig, Chart):
+        fig, alt = fig.fig, alt if alt is not None else fig.alt
+    if alt is None or not alt.strip():
         raise ValueError("every plot needs alt text that says what it shows")
     buffer = io.BytesIO()
     fig.tight_layout()

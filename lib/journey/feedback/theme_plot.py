@@ -12,18 +12,19 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from adjustText import adjust_text
 
-from journey.display.plots import no_data
+from journey.display.plots import Chart, empty_chart
+from journey.display.text import signed
 from journey.validation import require_columns
 
 COLUMNS = ("theme", "x", "y", "size", "sentiment")
 ADJUST_STEPS = 2000  # it stops earlier once no label overlaps (a crowded 15-label map: ~530 steps, 0.6 s)
 
 
-def theme_map_figure(theme_map: pd.DataFrame, top: int = 15) -> plt.Figure:
-    """The ``top`` largest themes of :attr:`FeedbackAnalysis.theme_map` as a bubble map (a figure to ``plots.show``)."""
+def theme_map_figure(theme_map: pd.DataFrame, top: int = 15) -> Chart:
+    """The ``top`` largest themes of :attr:`FeedbackAnalysis.theme_map` as a bubble map, with its alt text."""
     require_columns(theme_map.columns, list(COLUMNS), "theme map")
     if theme_map.empty:  # fewer than three themes: nothing to place by meaning
-        return no_data("a theme map (fewer than three themes)")
+        return empty_chart("a theme map (fewer than three themes)")
     shown = theme_map.nlargest(top, "size")
     fig, ax = plt.subplots(figsize=(9, 6))
     points = ax.scatter(
@@ -48,4 +49,11 @@ def theme_map_figure(theme_map: pd.DataFrame, top: int = 15) -> plt.Figure:
             iter_lim=ADJUST_STEPS,
             arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5},
         )
-    return fig
+    largest = "; ".join(
+        f"{r.theme} ({int(r.size):,} texts, sentiment {signed(r.sentiment, 2)})" for r in shown.head(5).itertuples()
+    )
+    alt = (
+        f"Map of the {len(shown)} largest themes: position by meaning, bubble size by volume, colour by average "
+        f"sentiment from red (negative) to blue (positive). Largest: {largest}"
+    )
+    return Chart(fig, alt)
