@@ -115,9 +115,28 @@ def test_lin_adjustment_equals_interacted_ols_with_several_covariates():
     design = sm.add_constant(np.column_stack([treat, xc, xc * treat[:, None]]))
     fit = sm.OLS(y, design).fit(cov_type="HC2")  # Lin (2013): interacted OLS, robust SE
     assert r.effect_size == pytest.approx(fit.params[1], rel=1e-10)
-    # our delta-method variance also counts the randomness of the pooled covariate mean
-    # (slopes differ here), which HC2 treats as fixed: agree to a few per cent
-    assert r.se == pytest.approx(fit.bse[1], rel=0.05)
+    # the default counts the variance of the pooled covariate mean: exactly se_sample² + ΔᵀΣΔ/N,
+    # Δ the difference of the arms' OLS slopes, Σ the size-weighted within-arm covariance
+    sample = compare(Moments.from_arrays(cols(c)), Moments.from_arrays(cols(t)), "y", None, ["x1", "x2"], se="sample")
+    arm_fit = {a: sm.OLS(y[s], sm.add_constant(x[s])).fit() for a, s in (("c", c), ("t", t))}  # reference fits
+    delta = arm_fit["t"].params[1:] - arm_fit["c"].params[1:]
+    sigma = (n_c * np.cov(x[c], rowvar=False) + n_t * np.cov(x[t], rowvar=False)) / (n_c + n_t)
+    assert r.se**2 == pytest.approx(sample.se**2 + delta @ sigma @ delta / (n_c + n_t), rel=1e-10)
+    # se="sample" is Σ_a s²_e/n_a with the arm's residual variance (ssr / (n_a - 1)) from statsmodels OLS
+    expected = sum(arm_fit[a].ssr / (n * (n - 1)) for a, n in (("c", n_c), ("t", n_t)))
+    assert sample.se**2 == pytest.approx(expected, rel=1e-10)
+    assert sample.effect_size == r.effect_size
+    # and it is what HC2 estimates; HC2 divides each squared residual by 1 - leverage, which needs
+    # per-unit data, so they agree to O(k/n) (here 0.04%), not to rounding
+    assert sample.se == pytest.approx(fit.bse[1], rel=2e-3)
+
+
+def test_sample_and_population_se_agree_with_one_pooled_slope():
+    xc, yc, xt, yt = _arrays(seed=4)
+    arms = Moments.from_arrays({"y": yc, "x": xc}), Moments.from_arrays({"y": yt, "x": xt})
+    pop = compare(*arms, "y", None, ["x"], adjustment="pooled")
+    sample = compare(*arms, "y", None, ["x"], adjustment="pooled", se="sample")
+    assert sample.se == pytest.approx(pop.se, rel=1e-12)  # Δ = 0: no covariate-mean term
 
 
 def test_ratio_delta_method_matches_bootstrap():

@@ -20,7 +20,7 @@ import pandas as pd
 from journey.data.sources import DataLike, as_table, is_file
 from journey.display.results import ResultMixin, display_frame
 from journey.experiments import bayes
-from journey.experiments.estimators import Adjustment, Comparison, RelCI, compare
+from journey.experiments.estimators import Adjustment, Comparison, RelCI, StandardError, compare
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.srm import SRMResult, srm_from_counts
 from journey.experiments.stats import Moments, pooled_quantiles, reduce_moments
@@ -144,6 +144,7 @@ def analyze(
     rel_ci: RelCI = "delta",
     prior_std: float = 0.3,
     pooled: bool = False,
+    se: StandardError = "population",
 ) -> ExperimentResult:
     """Analyse an experiment from a per-unit table.
 
@@ -157,6 +158,8 @@ def analyze(
     ``pooled``: proportions without covariates test and draw their interval with the pooled
     standard error (``proportions_ztest``); by default both use the unpooled one, so a p-value
     below ``alpha`` always comes with an interval that excludes 0.
+    ``se``: with covariates, ``"population"`` counts the variance of the pooled covariate mean,
+    ``"sample"`` holds it fixed (the HC2 target; :mod:`~journey.experiments.estimators`).
     Metric, denominator and covariate columns must be numeric without NULLs.
     """
     control = str(control)
@@ -226,6 +229,7 @@ def analyze(
                 adjustment=adjustment,
                 rel_ci=rel_ci,
                 pooled=pooled,
+                se=se,
             )
             rows.append(_metric_row(m, arm, cmp, prior_std))
     rows = _adjust(rows, alpha, correction)

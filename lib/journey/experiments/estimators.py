@@ -13,7 +13,14 @@ arm's mean vector and covariance (:class:`~journey.experiments.stats.Moments`):
   ``"pooled"`` uses one within-arm slope (Deng et al. 2013 CUPED; identical to the OLS
   coefficient on treatment in ``y ~ T + x``). Any number of covariates is allowed, and a
   model's prediction can be one of them (CUPAC). ``θ`` is treated as fixed, the usual
-  asymptotics.
+  asymptotics. The default standard error (``se="population"``) also counts the randomness
+  of the pooled covariate mean ``x̄``; it exceeds the one that holds ``x̄`` fixed
+  (``se="sample"``, ``Σ_a s²_{e,a}/n_a`` with ``s²_{e,a}`` arm ``a``'s residual variance)
+  by exactly ``ΔᵀΣΔ/N``, with ``Δ = θ_t − θ_c``, ``Σ`` the arms' within-arm covariate
+  covariance weighted by size and ``N`` all units (Negi & Wooldridge 2021; zero with one
+  pooled slope). ``"sample"`` is what the HC2 standard error of the interacted regression
+  estimates; HC2 itself weighs each residual by its leverage, which needs per-unit data,
+  so the two agree to ``O(k/n)``, not exactly.
 
 p-values use survival functions (``2·sf(|z|)``) so tiny values do not underflow to 0.
 The p-value and the interval always come from the same standard error, so ``p < alpha``
@@ -41,6 +48,7 @@ from journey.stats.intervals import welch_df
 from journey.validation import check_option
 
 Adjustment = Literal["lin", "pooled"]
+StandardError = Literal["population", "sample"]
 RelCI = Literal["delta", "log", "fieller"]
 Kind = Literal["proportion", "mean", "ratio"]
 NAN = math.nan
@@ -116,16 +124,20 @@ def compare(
     adjustment: Adjustment = "lin",
     rel_ci: RelCI = "delta",
     pooled: bool = False,
+    se: StandardError = "population",
 ) -> Comparison:
     """Compare ``treatment`` with ``control`` on moments that include the named columns.
 
     ``pooled``: for an unadjusted proportion, use the pooled-variance standard error for the
     test and the absolute interval alike (default: unpooled for both); other metrics have no
-    pooled form and ignore it.
+    pooled form and ignore it. ``se``: with covariates, ``"population"`` (default) counts the
+    variance of the pooled covariate mean, ``"sample"`` holds it fixed (see the module doc).
     """
     check_option("kind", kind, ("proportion", "mean", "ratio"))
     check_option("adjustment", adjustment, ("lin", "pooled"))
     check_option("rel_ci", rel_ci, ("delta", "log", "fieller"))
+    check_option("se", se, ("population", "sample"))
+    fixed_xbar = se == "sample"
     cols = [numerator, *([denominator] if denominator else []), *covariates]
     c, t = control.select(cols), treatment.select(cols)
     if kind == "proportion":  # binomial variance p(1 - p)/n, as in the z test and Wald interval
@@ -185,8 +197,11 @@ def compare(
         value = ratio[a]
         if k:
             value -= float(theta[a] @ (arms[a].mean[ix] - xbar))
-            ga[ix] -= theta[a] * (1 - w[a])
-            gb[ix] += theta[a] * w[b]
+            if fixed_xbar:  # x̄ held fixed: only the arm's own covariate mean moves
+                ga[ix] -= theta[a]
+            else:
+                ga[ix] -= theta[a] * (1 - w[a])
+                gb[ix] += theta[a] * w[b]
         est[a] = value
         grad[a] = {a: ga, b: gb}
 
