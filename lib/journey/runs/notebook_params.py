@@ -1,18 +1,27 @@
-"""Check report parameters against a notebook's typed ``parameters`` cell before running it.
+"""Notebook parameters: checked against a notebook's typed ``parameters`` cell, and turned into inputs.
 
 papermill only warns about parameters a notebook does not declare and never checks types,
 so a typo runs a report silently on defaults. Here unknown names and wrong types are
 rejected up front, naming the playbook, report, parameter, value and what was expected.
+
+Inside a notebook, :func:`load_window` turns the four standard parameters (``source``,
+``start_date``, ``end_date``, ``window_days``) into the connection, the events table, the
+window and the events of this window and the previous one, and :func:`comma_list` reads a
+comma-separated parameter: the stage notebooks repeated both as a 7-line block each.
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import papermill
+import ibis
+from ibis.backends import BaseBackend
 
+from journey.data.sources import connect
+from journey.data.window import Window, resolve_window
 from journey.validation import input_error, quote_list
 
 # papermill's inferred type names → the Python types a value may have.
@@ -28,6 +37,8 @@ _ACCEPTS: dict[str, tuple[type, ...]] = {
 
 @functools.cache
 def _declared_cached(path: str, mtime: float) -> dict[str, dict[str, Any]]:
+    import papermill  # only the runner checks declarations; a notebook kernel importing load_window does not
+
     return dict(papermill.inspect_notebook(path))
 
 
@@ -86,3 +97,42 @@ def check(parameters: dict[str, Any], path: Path, where: str) -> dict[str, Any]:
                 f"{type_name} (as declared in {path.name})",
             )
     return parameters
+
+
+def comma_list(text: str) -> list[str]:
+    """A comma-separated parameter as a list: items stripped, empty ones dropped.
+
+    >>> comma_list(" landing_view, product_view,, "), comma_list("")
+    (['landing_view', 'product_view'], [])
+    """
+    return [item.strip() for item in str(text).split(",") if item.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class StageInputs:
+    """What a report reads, resolved once from its standard parameters.
+
+    ``con``: the source's ibis backend; ``events``: its events table; ``window``: the report's
+    days; ``current`` and ``previous``: ``events`` within the window and within the window of
+    the same length just before it (for "vs the previous window" comparisons).
+    """
+
+    con: BaseBackend
+    events: ibis.Table
+    window: Window
+    current: ibis.Table
+    previous: ibis.Table
+
+
+def load_window(
+    source: str | Path | None, start_date: str = "", end_date: str = "", window_days: int = 28
+) -> StageInputs:
+    """Connect to ``source`` and resolve the report window from the notebook's standard parameters.
+
+    An empty ``end_date`` means the latest day in the events; an empty ``start_date`` means
+    ``window_days`` days up to ``end_date`` (see :func:`journey.data.window.resolve_window`).
+    """
+    con = connect(source)
+    events = con.table("events")
+    window = resolve_window(events, start_date, end_date, window_days)
+    return StageInputs(con, events, window, window.filter(events), window.previous().filter(events))
