@@ -1,11 +1,14 @@
 """Sequential methods: published boundaries and a seeded type-I error simulation."""
 
+import math
+
 import numpy as np
 import pytest
 
 from journey.experiments.estimators import compare
 from journey.experiments.sequential import (
     cs_half_width,
+    cs_pvalues,
     msprt_pvalues,
     obf_spending,
     obrien_fleming_bounds,
@@ -63,7 +66,31 @@ def test_sequential_result_from_comparisons():
     np.testing.assert_allclose(frame.obf_bound, [4.333, 2.963, 2.359, 2.014], atol=2e-3)
     assert res.stopped
     with pytest.raises(JourneyInputError, match="tau"):
-        sequential(looks, planned_users=8000)
+        sequential(looks, planned_users=8000, tau=-0.1)
+    untuned = sequential(looks, planned_users=8000)  # tau optional: no mSPRT, the CS p-value stands
+    assert np.isnan(untuned.tau) and np.isnan(untuned.to_frame().pvalue_msprt).all()
+    assert untuned.cs_pvalue == res.cs_pvalue
+
+
+def test_cs_pvalue_is_where_the_confidence_sequence_touches_zero():
+    effect = np.array([0.02, 0.09, 0.05, 0.12, 0.11])
+    se = np.array([0.08, 0.05, 0.04, 0.035, 0.03])
+    n, n_star, alpha = np.array([1000, 2000, 3000, 4000, 5000]), 4000, 0.05
+    p = cs_pvalues(effect, se, n, n_star, alpha)
+    # reference: the band of Waudby-Smith et al. (2023, Thm 2.2) written out here, tuning v fixed
+    # by the design alpha; at level p_k its half-width equals |effect| (the band touches 0)
+    c = -2 * math.log(alpha) + math.log(1 - 2 * math.log(alpha))
+    v = n / n_star * c
+    raw = np.sqrt(v + 1) * np.exp(-((effect / se) ** 2) * v / (2 * (v + 1)))
+    for k in range(len(effect)):
+        if raw[k] < 1:
+            half = se[k] * math.sqrt(2 * (v[k] + 1) / v[k] * math.log(math.sqrt(v[k] + 1) / raw[k]))
+            assert half == pytest.approx(abs(effect[k]), rel=1e-10)
+    np.testing.assert_allclose(p, np.minimum.accumulate(np.minimum(raw, 1.0)), rtol=1e-12)
+    assert np.all(np.diff(p) <= 0)  # always valid: never rises again
+    # at the design level: below alpha exactly at the looks where the band excludes 0 (or did before)
+    excluded = np.abs(effect) > cs_half_width(se, n, n_star, alpha)
+    np.testing.assert_array_equal(p < alpha, np.logical_or.accumulate(excluded))
 
 
 def test_sequential_methods_keep_type_one_error_while_peeking_does_not():

@@ -12,7 +12,11 @@ Three methods, each on the running effect estimate and its standard error at eve
 * **Asymptotic confidence sequences** (Waudby-Smith, Arbour, Sinha, Kennedy & Ramdas 2023,
   Thm 2.2): ``effect ± se · sqrt(2(v+1)/v · log(sqrt(v+1)/α))`` with
   ``v = (n / n*)·(−2 log α + log(1 − 2 log α))``, tightest at the planned size ``n*``; valid
-  at every look simultaneously, so the experiment can stop whenever 0 leaves the band.
+  at every look simultaneously, so the experiment can stop whenever 0 leaves the band. Its
+  always-valid p-value (:func:`cs_pvalues`) is the smallest ``α'`` whose band, with the same
+  tuning ``v``, excludes 0: ``sqrt(v+1)·exp(−z² v / (2(v+1)))`` with ``z = effect/se``, taken
+  as a running minimum over looks; it is below ``α`` exactly at the looks where the band
+  excludes 0, and needs no tuning beyond ``planned_users``.
 * **mSPRT** (Johari, Koomen, Pekelis & Walsh 2017) with a normal mixing distribution
   ``N(0, τ²)`` on the effect: ``Λ = sqrt(se²/(se²+τ²)) · exp(τ² Δ² / (2 se² (se²+τ²)))``
   and the always-valid p-value ``p_k = min(p_{k−1}, 1/Λ_k)``.
@@ -94,6 +98,30 @@ def cs_half_width(se: np.ndarray | float, n: np.ndarray | float, n_star: float, 
     return np.asarray(se, float) * np.sqrt(2 * (v + 1) / v * np.log(np.sqrt(v + 1) / alpha))
 
 
+def cs_pvalues(
+    effect: np.ndarray | Sequence[float],
+    se: np.ndarray | Sequence[float],
+    n: np.ndarray | Sequence[float],
+    n_star: float,
+    alpha: float = 0.05,
+) -> np.ndarray:
+    """Always-valid p-values of the confidence sequence over looks (running minimum).
+
+    At look ``k`` the band at level ``α'`` (tuning ``v`` fixed by ``n_star`` and ``alpha``, as
+    in :func:`cs_half_width`) has half-width ``se·sqrt(2(v+1)/v · log(sqrt(v+1)/α'))``; it
+    touches 0 at ``α' = sqrt(v+1)·exp(−(effect/se)² v / (2(v+1)))``. A look without a finite
+    estimate gives 1 (it cannot reject).
+    """
+    c = -2 * math.log(alpha) + math.log(1 - 2 * math.log(alpha))
+    e, s = np.asarray(effect, float), np.asarray(se, float)
+    v = np.asarray(n, float) / n_star * c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z2 = (e / s) ** 2
+        log_p = 0.5 * np.log1p(v) - z2 * v / (2 * (v + 1))
+    p = np.minimum(1.0, np.exp(log_p))
+    return np.minimum.accumulate(np.where(np.isfinite(p), p, 1.0), axis=-1)
+
+
 def msprt_pvalues(effect: np.ndarray, se: np.ndarray, tau: float) -> np.ndarray:
     """Always-valid p-values over looks (last axis), normal mixture with scale ``tau``."""
     effect, se = np.asarray(effect, float), np.asarray(se, float)
@@ -108,7 +136,9 @@ class SequentialResult(ResultMixin):
     """Every look at one metric × variant with all three sequential criteria.
 
     ``crossed``: the look where the effect left every band first (``-1`` if never) per method.
-    ``tau``: mSPRT mixing scale (absolute effect units); ``planned_users``: ``n*`` (both arms).
+    ``tau``: mSPRT mixing scale (absolute effect units; NaN when none was given, and then the
+    mSPRT p-values are NaN); ``planned_users``: ``n*`` (both arms); ``cs_pvalue``: the
+    confidence sequence's always-valid p-value per look.
     """
 
     caption = "Every look with its sequential bounds"
@@ -125,6 +155,7 @@ class SequentialResult(ResultMixin):
     alpha: float
     planned_users: int
     tau: float
+    cs_pvalue: tuple[float, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         e, se, half = np.array(self.effect_size), np.array(self.se), np.array(self.cs_half)
@@ -141,6 +172,7 @@ class SequentialResult(ResultMixin):
                 "obf_ci_upper": e + bound * se,
                 "cs_ci_lower": e - half,
                 "cs_ci_upper": e + half,
+                "pvalue_cs": list(self.cs_pvalue) if self.cs_pvalue else np.nan,
                 "pvalue_msprt": list(self.msprt_pvalue),
                 "stop_obf": np.abs(z) >= bound,
                 "stop_cs": (e - half > 0) | (e + half < 0),
@@ -167,7 +199,9 @@ def sequential(
     ``looks``: objects with ``effect_size``, ``se``, ``n_control``, ``n_treatment`` (a
     :class:`~journey.experiments.estimators.Comparison` per look). ``planned_users``: both
     arms together at the final planned look. ``tau``: the mSPRT mixing scale, fixed in advance
-    (the planned absolute MDE is the usual choice; it must not be picked from the data).
+    (the planned absolute MDE is the usual choice; it must not be picked from the data). It is
+    optional: without it there is no mSPRT (its p-values are NaN), and the confidence
+    sequence's p-value, which needs only ``planned_users``, is the always-valid p-value.
     """
     if planned_users <= 0:
         raise input_error("planned_users", f"is {planned_users}", "a positive planned number of users")
@@ -176,8 +210,8 @@ def sequential(
     users = np.array([lk.n_control + lk.n_treatment for lk in looks], float)
     effect = np.array([lk.effect_size for lk in looks], float)
     se = np.array([lk.se for lk in looks], float)
-    if tau is None or not tau > 0:
-        raise input_error("tau", f"is {tau!r}", "the mSPRT mixing scale, e.g. the planned absolute MDE")
+    if tau is not None and not tau > 0:
+        raise input_error("tau", f"is {tau!r}", "the mSPRT mixing scale, e.g. the planned absolute MDE, or None")
     info = np.minimum(users / planned_users, 1.0)
     keep = np.r_[True, np.diff(info) > 0]  # looks past the planned size share the final boundary
     bounds = np.full(info.size, np.nan)
@@ -193,8 +227,9 @@ def sequential(
         tuple(info),
         tuple(bounds),
         tuple(cs_half_width(se, users, planned_users, alpha)),
-        tuple(msprt_pvalues(effect, se, tau)),
+        tuple(msprt_pvalues(effect, se, tau)) if tau is not None else tuple(np.full(effect.size, np.nan)),
         alpha,
         int(planned_users),
-        float(tau),
+        float(tau) if tau is not None else math.nan,
+        tuple(cs_pvalues(effect, se, users, planned_users, alpha)),
     )
