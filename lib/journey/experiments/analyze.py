@@ -161,6 +161,15 @@ def analyze(
     ``se``: with covariates, ``"population"`` counts the variance of the pooled covariate mean,
     ``"sample"`` holds it fixed (the HC2 target; :mod:`~journey.experiments.estimators`).
     Metric, denominator and covariate columns must be numeric without NULLs.
+
+    >>> from journey import experiments as ab
+    >>> from journey.datasets.experiments import make_experiment
+    >>> res = ab.analyze(make_experiment(users=4_000, seed=1, lift=0.3), metrics=[ab.Proportion("converted")])
+    >>> row = res.get("converted")
+    >>> row.variant, row.n_control + row.n_treatment
+    ('treatment', 4000)
+    >>> bool(row.pvalue < 0.05) == bool(row.effect_ci_lower > 0 or row.effect_ci_upper < 0)
+    True
     """
     control = str(control)
     variants = None if variants is None else [str(v) for v in variants]

@@ -132,6 +132,11 @@ def compare(
     test and the absolute interval alike (default: unpooled for both); other metrics have no
     pooled form and ignore it. ``se``: with covariates, ``"population"`` (default) counts the
     variance of the pooled covariate mean, ``"sample"`` holds it fixed (see the module doc).
+
+    >>> from journey.experiments.stats import Moments
+    >>> r = compare(Moments.proportion(5000, 513), Moments.proportion(5000, 574), "y", kind="proportion")
+    >>> round(r.pvalue, 4), bool(r.effect_ci_lower > 0)  # one SE: p just below 0.05, interval just above 0
+    (0.05, True)
     """
     check_option("kind", kind, ("proportion", "mean", "ratio"))
     check_option("adjustment", adjustment, ("lin", "pooled"))
