@@ -1,4 +1,4 @@
-"""Decision rule and the readout on the seeded sample."""
+"""The readout's orchestration: analysis, looks, novelty from the playbook, the summary sentences."""
 
 import pandas as pd
 import pytest
@@ -6,90 +6,42 @@ import pytest
 from journey import experiments as ab
 from journey.datasets.experiments import make_experiment
 from journey.experiments.decision import decide
-
-METRICS = [ab.Proportion("converted"), ab.Mean("revenue", role="guardrail", margin=0.10)]
-
-
-def test_clear_win_with_healthy_guardrail_ships():
-    res = ab.analyze(make_experiment(users=40_000, seed=1, lift=0.3), metrics=METRICS)
-    d = decide(res, planned_per_arm=20_000)
-    assert d.verdict == "ship" and d.variant == "treatment"
-    assert d.sentence().startswith("Ship treatment: converted improves by +")
-    c = res.get("converted").comparison  # the sentence quotes the interval of the tested scale
-    assert f"95% CI +{c.effect_ci_lower * 100:.2f} percentage points to +{c.effect_ci_upper * 100:.2f}" in d.sentence()
+from journey.experiments.readout import Readout, readout
+from journey.experiments.spec import load_spec
 
 
-def _counts(n_c: int, x_c: int, n_t: int, x_t: int) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "variant": ["control"] * n_c + ["treatment"] * n_t,
-            "converted": [1] * x_c + [0] * (n_c - x_c) + [1] * x_t + [0] * (n_t - x_t),
-        }
-    )
+def _sample_database() -> None:
+    from journey.config import default_database
 
-
-def test_no_ship_when_the_printed_interval_covers_zero():
-    # issue #12: pooled p = 0.039 while the unpooled interval covers 0; one SE now decides and prints
-    frame = _counts(8000, 100, 2000, 37)
-    res = ab.analyze(frame, metrics=[ab.Proportion("converted")], expected=[0.8, 0.2])
-    r = res.get("converted")
-    assert r.effect_ci_lower < 0 < r.effect_ci_upper and r.pvalue > 0.05
-    assert decide(res).verdict == "don't ship"
-    pooled = ab.analyze(frame, metrics=[ab.Proportion("converted")], expected=[0.8, 0.2], pooled=True)
-    d = decide(pooled)  # pooled=True switches the test and the interval together
-    assert d.verdict == "ship" and pooled.get("converted").effect_ci_lower > 0
-
-
-def test_srm_blocks_everything():
-    res = ab.analyze(make_experiment(users=40_000, seed=1, lift=0.3, shares=(0.55, 0.45)), metrics=METRICS)
-    assert res.srm.flagged
-    assert decide(res).verdict == "don't ship"
-    assert "traffic split is broken" in decide(res).reason
-
-
-def test_null_result_keeps_running_before_plan_and_stops_after():
-    res = ab.analyze(make_experiment(users=4_000, seed=2), metrics=METRICS)
-    assert decide(res, planned_per_arm=10_000, planned_looks=4).verdict == "keep running"
-    assert decide(res, planned_per_arm=1_000).verdict == "don't ship"
-
-
-def test_interim_look_needs_the_obrien_fleming_bound():
-    # significant at the fixed-horizon level but below the first-look O'Brien-Fleming bound
-    res = ab.analyze(make_experiment(users=6_000, seed=5, lift=0.25), metrics=[ab.Proportion("converted")])
-    z = abs(res.rows[0].comparison.statistic)
-    assert 1.96 < z < 4.0, z
-    assert decide(res, planned_per_arm=30_000, planned_looks=5).verdict == "keep running"
-    assert decide(res, planned_per_arm=3_000).verdict == "ship"
+    if not default_database().exists():
+        pytest.skip("sample database not built")
 
 
 @pytest.mark.slow
 def test_readout_on_sample_finds_the_planted_effects():
-    from journey.config import default_database
-    from journey.experiments.readout import readout
-
-    if not default_database().exists():
-        pytest.skip("sample database not built")
+    _sample_database()
     r = readout(None, "onboarding-email")
     assert r.result.srm.flagged and r.decision.verdict == "don't ship"
+    assert r.novelty is None  # its primary metric has no per-day values and the playbook names none
     r = readout(None, "checkout-redesign")
     assert r.decision.verdict == "ship"
     assert 3 <= len(r.summary()) <= 5
+    assert r.novelty is not None and r.novelty.metric == "purchase"  # the playbook's novelty metric
 
 
-def test_srm_banner_blocks_and_escapes():
-    from journey.experiments.srm import srm_from_counts
+@pytest.mark.slow
+def test_readout_follows_the_novelty_metric_the_playbook_names():
+    _sample_database()
+    spec = load_spec("checkout-redesign").model_copy(update={"novelty": "revenue_per_user"})
+    r = readout(None, "checkout-redesign", spec=spec)
+    assert r.novelty.metric == "revenue_per_user"
+    assert r.novelty.to_frame()["effect_size"].abs().max() > 0.01  # revenue per day, not conversion
 
-    flagged = ab.srm_banner(srm_from_counts({"<b>a</b>": 1000, "b": 800}))._repr_html_()
-    assert 'role="alert"' in flagged and "<b>a</b>" not in flagged and "&lt;b&gt;" in flagged
-    assert flagged.lower().count("sample ratio mismatch") == 1  # said once, not "mismatch. Sample ratio mismatch:"
-    assert "alert" not in ab.srm_banner(srm_from_counts({"a": 1000, "b": 1001}))._repr_html_()
 
-
-def test_tables_for_the_notebook():
-    res = ab.analyze(make_experiment(users=4_000, seed=2), metrics=METRICS)
-    chance = ab.chance_table(res).to_frame()
-    assert list(chance.columns) == ["metric", "variant", "chance_to_win", "rel_expected_loss"]
-    forest = ab.forest_frame(res)
-    assert forest.loc[1, "margin"] == -0.10
-    block = ab.decision_block(decide(res))._repr_html_()
-    assert "Rule:" in block
+def test_summary_words_numbers_with_the_shared_helpers():
+    res = ab.analyze(make_experiment(users=4_000, seed=2), metrics=[ab.Proportion("converted")])
+    ro = Readout(load_spec("checkout-redesign"), res, decide(res), None, (), None, pd.DataFrame({"power": [0.42]}))
+    lines = ro.summary()
+    r = res.get("converted")
+    assert r.rel_ci_lower < 0 and "(95% CI \N{MINUS SIGN}" in lines[2]  # typographic minus, as every sentence
+    assert lines[-1] == "Power reached for the planned 30% effect: 42%."

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from journey.data.sources import DataLike
+from journey.display.text import percent
 from journey.experiments.analyze import ExperimentResult, analyze
 from journey.experiments.data import _backend, analysis_table, daily_table
 from journey.experiments.decision import Decision, decide
@@ -52,15 +53,15 @@ class Readout:
             if math.isfinite(r.rel_effect_size):
                 out.append(
                     f"{r.metric} ({r.variant} vs {self.result.control}): {r.control_mean:.3g} → "
-                    f"{r.treatment_mean:.3g}, {r.rel_effect_size:+.1%} ({1 - self.result.alpha:.0%} CI "
-                    f"{r.rel_ci_lower:+.1%} to {r.rel_ci_upper:+.1%}), chance to win "
-                    f"{r.chance_to_win:.0%}."
+                    f"{r.treatment_mean:.3g}, {percent(r.rel_effect_size, signed=True)} "
+                    f"({percent(1 - self.result.alpha, 0)} CI {percent(r.rel_ci_lower, signed=True)} to "
+                    f"{percent(r.rel_ci_upper, signed=True)}), chance to win {percent(r.chance_to_win, 0)}."
                 )
             else:
                 out.append(f"{r.metric} ({r.variant}): no estimate ({r.status}).")
         if not self.power.empty:
             p = float(self.power.power.min())
-            out.append(f"Power reached for the planned {self.spec.mde:.0%} effect: {p:.0%}.")
+            out.append(f"Power reached for the planned {percent(self.spec.mde, 0)} effect: {percent(p, 0)}.")
         return out[:5]
 
 
