@@ -51,14 +51,47 @@ def test_missing_column_lists_what_is_present(sample, tmp_path):
 
 def test_wrong_dtype_names_column_row_and_value(sample, tmp_path):
     def mutate(f):
-        f["session_id"] = f["session_id"].astype(object)
-        f.loc[f.index[4], "session_id"] = "abc"
+        f["user_id"] = f["user_id"].astype(object)
+        f.loc[f.index[4], "user_id"] = "abc"
         return f
 
-    with pytest.raises(
-        JourneyInputError, match=r"column 'session_id' has non-numeric values \(first at row 5: 'abc'\)"
-    ):
+    with pytest.raises(JourneyInputError, match=r"column 'user_id' has non-numeric values \(first at row 5: 'abc'\)"):
         load_table(_events_csv(sample, tmp_path, mutate), "events")
+
+
+def test_session_id_accepts_uuid_strings_and_the_sample_integers(sample, tmp_path):
+    import uuid
+
+    def mutate(f):
+        return f.assign(session_id=[str(uuid.UUID(int=i)) for i in range(len(f))])
+
+    loaded = load_table(_events_csv(sample, tmp_path, mutate), "events")
+    assert loaded["session_id"].iloc[3] == str(uuid.UUID(int=3))
+    from_ints = load_table(_events_csv(sample, tmp_path), "events")  # the generator writes integers
+    assert from_ints["session_id"].tolist() == sample["events"].head(40)["session_id"].astype(str).tolist()
+
+
+def test_every_failing_column_is_reported_at_once(sample, tmp_path):
+    """Lazy validation: a conversion failure, a null and a range check, one message."""
+
+    def mutate(f):
+        f["user_id"] = f["user_id"].astype(object)
+        f.loc[f.index[1], "user_id"] = "u-17"
+        f.loc[f.index[2], "ts"] = "2026-09-07T10:00:00"
+        f["page_load_ms"] = f["page_load_ms"].astype(object)
+        f.loc[f.index[5], "page_load_ms"] = -3
+        f.loc[f.index[6], "device"] = None
+        return f
+
+    with pytest.raises(JourneyInputError) as caught:
+        load_table(_events_csv(sample, tmp_path, mutate), "events")
+    message = str(caught.value)
+    assert message.startswith("events.csv: 4 columns fail the events contract: ")
+    assert "column 'user_id' has non-numeric values (first at row 2: 'u-17'), expected int values" in message
+    assert "column 'ts' has timezone-naive values (first at row 3: '2026-09-07T10:00:00')" in message
+    assert "column 'device' has null values (first at row 7" in message
+    assert "column 'page_load_ms' fails greater_than_or_equal_to(0) (first at row 6: -3.0, 1 failure)" in message
+    assert "\n" not in message
 
 
 def test_null_user_id_is_rejected(sample, tmp_path):

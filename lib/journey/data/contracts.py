@@ -3,8 +3,10 @@
 One declaration per table (:data:`CONTRACTS`) drives both the pandera schema and the
 CSV parser, so the rules cannot drift apart. Timestamps must carry a UTC offset (``Z`` or
 ``+00:00``): timezone-naive values are **rejected**, not guessed, because a silent guess
-shifts every daily and weekly number by the machine's offset. Every failure raises one
-:class:`~journey.validation.JourneyInputError` naming the file, column, row and value.
+shifts every daily and weekly number by the machine's offset. Validation is lazy (as
+pandera's ``lazy=True``): every failing column is reported in one
+:class:`~journey.validation.JourneyInputError` naming the file, and for each column the
+problem, its first row and value, and how many more, so a user fixes an export in one pass.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ CONTRACTS: dict[str, tuple[Column, ...]] = {
         Column("channel", "str", doc="marketing channel of the session"),
         Column("device", "str", doc="desktop, mobile, tablet"),
         Column("country", "str", doc="ISO country code"),
-        Column("session_id", "int", doc="visit identifier"),
+        Column("session_id", "str", doc="visit identifier: any text, e.g. a UUID (integers read as text)"),
         Column("page_load_ms", "float", nullable=True, minimum=0, doc="page load time of the event's page"),
         Column("revenue", "float", nullable=True, minimum=0, doc="order value on purchase events, else null"),
     ),
@@ -131,7 +133,10 @@ def load_table(path: str | Path, table: TableName) -> pd.DataFrame:
 
 
 def validate_frame(frame: pd.DataFrame, table: TableName, where: str = "data") -> pd.DataFrame:
-    """Check columns, types, nulls and values of ``frame``; return a typed copy."""
+    """Check columns, types, nulls and values of ``frame``; return a typed copy.
+
+    Every column is checked before anything is raised, and one error lists each failing column.
+    """
     contract = CONTRACTS[table]
     missing = [c.name for c in contract if c.name not in frame.columns]
     if missing:
@@ -143,21 +148,49 @@ def validate_frame(frame: pd.DataFrame, table: TableName, where: str = "data") -
     if frame.empty:
         raise input_error(where, f"the {table} table has no rows", "at least one row")
     typed = frame.copy()
+    failures: list[_Failure] = []
     for col in contract:
-        typed[col.name] = _convert(typed[col.name], col, where)
+        try:
+            typed[col.name] = _convert(typed[col.name], col)
+        except _Failure as failure:
+            failures.append(failure)
+    checks = schema(table).remove_columns([f.column for f in failures])
     try:
-        return schema(table).validate(typed, lazy=True)
+        typed = checks.validate(typed, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        raise _first_failure(exc, where) from None
+        failures += _check_failures(exc)
+    if failures:
+        raise _report(failures, where, table)
+    return typed
 
 
-def _convert(series: pd.Series, col: Column, where: str) -> pd.Series:
+class _Failure(Exception):
+    """One column's failure, collected so that all of them are reported together."""
+
+    def __init__(self, column: str, problem: str, expected: str) -> None:
+        super().__init__(column, problem, expected)
+        self.column, self.problem, self.expected = column, problem, expected
+
+
+def _report(failures: list[_Failure], where: str, table: str):
+    """One error for every failing column (a column is named once, at its first failure)."""
+    first = {}
+    for failure in failures:
+        first.setdefault(failure.column, failure)
+    if len(first) == 1:
+        (only,) = first.values()
+        return input_error(where, f"column {only.column!r} {only.problem}", only.expected)
+    listed = "; ".join(f"column {f.column!r} {f.problem}, expected {f.expected}" for f in first.values())
+    return input_error(where, f"{len(first)} columns fail the {table} contract: {listed}")
+
+
+def _convert(series: pd.Series, col: Column) -> pd.Series:
     """Parse one column to its contract kind, naming the first bad value and its row."""
     present = series.notna() & (series.astype("str").str.strip() != "")
     if not col.nullable and not present.all():
-        raise _at(where, col.name, series, ~present, "has null values", f"no nulls in {col.name!r}")
+        raise _at(col.name, series, ~present, "has null values", f"no nulls in {col.name!r}")
     if col.kind == "timestamp":
-        return _timestamps(series, present, col, where)
+        return _timestamps(series, present, col)
     if col.kind in ("int", "float"):
         if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             numbers = series.astype("float64")
@@ -165,11 +198,11 @@ def _convert(series: pd.Series, col: Column, where: str) -> pd.Series:
             numbers = pd.to_numeric(series.where(present), errors="coerce")
         bad = present & numbers.isna()
         if bad.any():
-            raise _at(where, col.name, series, bad, "has non-numeric values", f"{col.kind} values")
+            raise _at(col.name, series, bad, "has non-numeric values", f"{col.kind} values")
         if col.kind == "int":
             fractional = present & (numbers.fillna(0) % 1 != 0)
             if fractional.any():
-                raise _at(where, col.name, series, fractional, "has non-integer values", "integers")
+                raise _at(col.name, series, fractional, "has non-integer values", "integers")
             return numbers.astype("Int64")
         return numbers.astype("float64")
     if col.kind == "bool":
@@ -178,51 +211,58 @@ def _convert(series: pd.Series, col: Column, where: str) -> pd.Series:
         mapped = series.astype("str").str.strip().str.lower().map({"true": True, "false": False, "1": True, "0": False})
         bad = mapped.isna()
         if bad.any():
-            raise _at(where, col.name, series, bad, "has non-boolean values", "true/false")
+            raise _at(col.name, series, bad, "has non-boolean values", "true/false")
         return mapped.astype("bool")
     values = series.astype("str")
     if col.allowed:
         bad = present & ~values.isin(col.allowed)
         if bad.any():
-            raise _at(where, col.name, series, bad, "has unknown values", f"one of {quote_list(col.allowed)}")
+            raise _at(col.name, series, bad, "has unknown values", f"one of {quote_list(col.allowed)}")
     return values.where(present, None) if col.nullable else values
 
 
-def _timestamps(series: pd.Series, present: pd.Series, col: Column, where: str) -> pd.Series:
+def _timestamps(series: pd.Series, present: pd.Series, col: Column) -> pd.Series:
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         return series.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
     if pd.api.types.is_datetime64_dtype(series):
-        raise _at(where, col.name, series, present, "has timezone-naive values", "UTC timestamps")
+        raise _at(col.name, series, present, "has timezone-naive values", "UTC timestamps")
     text = series.astype("str").str.strip()
     naive = present & ~has_offset(text)
     if naive.any():
-        raise _at(where, col.name, series, naive, "has timezone-naive values", "UTC timestamps with an offset (Z)")
+        raise _at(col.name, series, naive, "has timezone-naive values", "UTC timestamps with an offset (Z)")
     parsed = pd.to_datetime(text.where(present), utc=True, format="ISO8601", errors="coerce")
     bad = present & parsed.isna()
     if bad.any():
-        raise _at(where, col.name, series, bad, "has unparseable dates", "ISO 8601 timestamps")
+        raise _at(col.name, series, bad, "has unparseable dates", "ISO 8601 timestamps")
     return parsed.astype("datetime64[us, UTC]")
 
 
-def _at(where: str, column: str, series: pd.Series, bad: pd.Series, problem: str, expected: str):
+def _at(column: str, series: pd.Series, bad: pd.Series, problem: str, expected: str) -> _Failure:
     position = int(bad.to_numpy().argmax())
     count = int(bad.sum())
     value = series.iloc[position]
     more = f", {count - 1} more" if count > 1 else ""
-    return input_error(where, f"column {column!r} {problem} (first at row {position + 1}: {value!r}{more})", expected)
+    return _Failure(column, f"{problem} (first at row {position + 1}: {value!r}{more})", expected)
 
 
-def _first_failure(exc: pa.errors.SchemaErrors, where: str):
+def _check_failures(exc: pa.errors.SchemaErrors) -> list[_Failure]:
+    """pandera's failure cases, one :class:`_Failure` per column (its first failing row)."""
+    failures = []
     cases = exc.failure_cases
-    first = cases.iloc[0]
-    index = first.get("index")
-    row = f"row {int(index) + 1}" if index is not None and pd.notna(index) else "table"
-    return input_error(
-        where,
-        f"column {first['column']!r} fails {first['check']} (first at {row}: {_plain(first['failure_case'])}, "
-        f"{len(cases)} failure{'s' if len(cases) > 1 else ''})",
-        "values that satisfy the data contract",
-    )
+    for column, group in cases.groupby(cases["column"].fillna("(table)"), sort=False):
+        first = group.iloc[0]
+        index = first.get("index")
+        row = f"row {int(index) + 1}" if index is not None and pd.notna(index) else "table"
+        count = len(group)
+        failures.append(
+            _Failure(
+                str(column),
+                f"fails {first['check']} (first at {row}: {_plain(first['failure_case'])}, "
+                f"{count} failure{'s' if count > 1 else ''})",
+                "values that satisfy the data contract",
+            )
+        )
+    return failures
 
 
 def _plain(value: object) -> str:
