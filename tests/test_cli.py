@@ -116,3 +116,83 @@ def test_experiment_commands_load_on_demand():
     assert result.exit_code == 0 and "new" in result.output and "Scaffold" in result.output
     result = runner.invoke(app, ["experiment", "nope"])
     assert result.exit_code == 2 and "No such command" in result.output
+
+
+def _events_frame():
+    events = make_sample(users=200, seed=5)["events"].head(30).copy()
+    events["ts"] = events["ts"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return events
+
+
+def _validate(path, table="events"):
+    return runner.invoke(app, ["data", "validate", str(path), "--table", table])
+
+
+def _one_error_line(result):
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1 and "Traceback" not in result.output, result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize("name", ["x.csv", "x.parquet"])
+def test_validate_a_folder_without_parquet_parts_exits_2_with_one_line(tmp_path, name):
+    (tmp_path / name).mkdir()
+    line = _one_error_line(_validate(tmp_path / name))
+    assert line.startswith(f"error: {tmp_path / name}: is a folder holding no .parquet files; expected a .csv")
+
+
+def test_validate_a_duplicated_header_column_exits_2(tmp_path):
+    path = tmp_path / "events.csv"
+    events = _events_frame()
+    events.insert(3, "user_id_2", events["user_id"])
+    events.to_csv(path, index=False, header=[*events.columns[:3], "user_id", *events.columns[4:]])
+    line = _one_error_line(_validate(path))
+    assert line == "error: events.csv: the header repeats column 'user_id' (2 times); expected unique names"
+
+
+def test_validate_a_row_with_more_fields_than_the_header_names_the_line(tmp_path):
+    path = tmp_path / "events.csv"
+    _events_frame().to_csv(path, index=False)
+    lines = path.read_text().splitlines()
+    lines[1] += ",surplus"  # the first data row: pandas took user_id as the index and blamed user_id
+    path.write_text("\n".join(lines) + "\n")
+    line = _one_error_line(_validate(path))
+    width = len(_events_frame().columns)
+    assert line == (
+        f"error: events.csv: line 2 (row 1) has {width + 1} values but the header has {width}; "
+        f"expected {width} values per line separated by ','"
+    )
+
+
+def test_validate_reports_every_failing_column_in_one_line(tmp_path):
+    path = tmp_path / "events.csv"
+    events = _events_frame().astype({"user_id": object})
+    events.loc[events.index[0], "user_id"] = "u1"
+    events.loc[events.index[1], "country"] = None
+    events.to_csv(path, index=False)
+    line = _one_error_line(_validate(path))
+    assert line.startswith("error: events.csv: 2 columns fail the events contract: column 'user_id' has non-numeric")
+    assert "column 'country' has null values (first at row 2" in line
+
+
+def test_validate_reads_gzip_csv_and_parquet_folders(tmp_path):
+    events = _events_frame()
+    events.to_csv(tmp_path / "events.csv.gz", index=False)
+    folder = tmp_path / "events.parquet"
+    folder.mkdir()
+    events.iloc[:10].to_parquet(folder / "part-0.parquet", index=False)
+    events.iloc[10:].to_parquet(folder / "part-1.parquet", index=False)
+    for path in (tmp_path / "events.csv.gz", folder):
+        result = _validate(path)
+        assert result.exit_code == 0, result.output
+        assert f"{len(events)} rows match the events contract" in result.output
+
+
+def test_validate_accepts_uuid_session_ids(tmp_path):
+    import uuid
+
+    events = _events_frame()
+    events["session_id"] = [str(uuid.UUID(int=i + 1)) for i in range(len(events))]
+    events.to_csv(tmp_path / "events.csv", index=False)
+    result = _validate(tmp_path / "events.csv")
+    assert result.exit_code == 0, result.output

@@ -144,14 +144,15 @@ def data_sample(
 @data_app.command("validate")
 @input_errors_exit_2
 def data_validate(
-    path: Annotated[Path, typer.Argument(help="CSV or parquet file")],
+    path: Annotated[Path, typer.Argument(help="CSV/TSV (.gz too) or parquet file, or a folder of parquet files")],
     table: Annotated[str, typer.Option(help="contract to check against")] = "events",
 ) -> None:
-    """Check a CSV/parquet file against a table's data contract."""
+    """Check a CSV/parquet file (or parquet folder) against a table's data contract; every failing
+    column is reported in one line."""
     from journey.data.contracts import load_table
 
     frame = load_table(path, table)  # type: ignore[arg-type]
-    out.print(f"{path}: {len(frame):,} rows match the {table} contract")
+    out.print(f"{path}: {len(frame):,} rows match the {table} contract", soft_wrap=True, highlight=False)
 
 
 @data_app.command("contracts")

@@ -132,3 +132,46 @@ def test_files_take_the_suffixes_and_separators_the_contracts_take(tmp_path):
         pd.testing.assert_frame_equal(got, frame, check_dtype=False)
     with pytest.raises(JourneyInputError, match=r"a \.csv, \.tsv or \.parquet file"):
         sources.read_file(tmp_path / "book.xlsx")
+
+
+def test_gzip_csv_and_parquet_folders_read_in_the_engine_as_pandas_reads_them(tmp_path):
+    """The engine reader and journey.data.files take the same inputs and give the same rows."""
+    from journey.data.files import read_table_file
+
+    frame = _orders_frame().drop(columns="ts").sort_values("revenue", ignore_index=True)
+    frame.to_csv(tmp_path / "orders.csv.gz", index=False)
+    folder = tmp_path / "orders.parquet"
+    folder.mkdir()
+    frame.iloc[:2].to_parquet(folder / "part-0.parquet", index=False)
+    frame.iloc[2:].to_parquet(folder / "part-1.parquet", index=False)
+    (folder / "_SUCCESS").write_bytes(b"")
+    hive = tmp_path / "by_day"
+    for day, rows in ((1, frame.iloc[:1]), (2, frame.iloc[1:])):
+        (hive / f"day={day}").mkdir(parents=True)
+        rows.to_parquet(hive / f"day={day}" / "part-0.parquet", index=False)
+    for path in (tmp_path / "orders.csv.gz", folder):
+        assert sources.is_file(path)
+        got = sources.as_table(path).to_pandas().sort_values("revenue", ignore_index=True)
+        pd.testing.assert_frame_equal(got, frame, check_dtype=False)
+        pd.testing.assert_frame_equal(read_table_file(path, expected="x"), frame, check_dtype=False)
+    in_engine = sources.read_file(f"{hive}/**/*.parquet").to_pandas().sort_values("revenue", ignore_index=True)
+    in_pandas = read_table_file(hive, expected="x").sort_values("revenue", ignore_index=True)
+    pd.testing.assert_frame_equal(in_engine, in_pandas[in_engine.columns], check_dtype=False)
+    assert in_engine["day"].tolist() == [1, 2, 2, 2]
+
+
+def test_a_folder_source_takes_parquet_folders_and_gzip_files_as_tables(tmp_path):
+    frame = _orders_frame()
+    (tmp_path / "orders.parquet").mkdir()
+    frame.to_parquet(tmp_path / "orders.parquet" / "part-0.parquet", index=False)
+    frame.drop(columns="ts").to_csv(tmp_path / "refunds.csv.gz", index=False)
+    con = sources.connect(tmp_path)
+    assert sorted(con.list_tables()) == ["orders", "refunds"]
+    assert int(sources.as_table(con, "refunds").count().execute()) == len(frame)
+    assert int(sources.as_table(con, "orders").count().execute()) == len(frame)
+
+
+def test_a_folder_named_like_a_file_without_parquet_parts_is_an_input_error(tmp_path):
+    (tmp_path / "x.csv").mkdir()
+    with pytest.raises(JourneyInputError, match=r"x\.csv: is a folder holding no \.parquet files; expected a \.csv"):
+        sources.as_table(tmp_path / "x.csv")
