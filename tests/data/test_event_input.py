@@ -7,7 +7,14 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from journey.data.event_input import absent_steps, check_events_exist, parse_window, prepare_events, seconds
+from journey.data.event_input import (
+    absent_steps,
+    check_events_exist,
+    parse_window,
+    prepare_events,
+    prepare_table,
+    seconds,
+)
 from journey.validation import JourneyInputError
 
 
@@ -65,3 +72,33 @@ def test_absent_steps_is_empty_when_every_step_occurs():
 def test_check_events_exist_still_raises_listing_present_events():
     with pytest.raises(JourneyInputError, match=r"unknown event 'zzz'; expected events present: 'a', 'b'"):
         check_events_exist(_events(["a", "b"]), ["a", "zzz"], "event", "steps")
+
+
+def test_errors_name_the_file_a_user_passed(tmp_path):
+    path = tmp_path / "events.parquet"
+    naive = pd.to_datetime(["2026-09-07 10:00"])  # no zone: a day boundary would be the machine's
+    pd.DataFrame({"user_id": [1], "ts": naive, "event": ["a"]}).to_parquet(path, index=False)
+    with pytest.raises(JourneyInputError) as caught:
+        prepare_events(str(path))
+    assert str(caught.value) == "events.parquet: column 'ts' has timezone-naive values; expected UTC timestamps"
+
+
+def test_prepare_table_checks_any_table_s_timestamps_and_numbers(tmp_path):
+    """Orders and assignments go through the same checks as events (the overview reads orders)."""
+    aware = pd.to_datetime(["2026-09-07 10:00Z"])
+    orders = pd.DataFrame({"user_id": [1], "ts": aware.tz_localize(None), "revenue": [9.5]})
+    with pytest.raises(JourneyInputError, match=r"^orders: column 'ts' has timezone-naive values \(first at row 0\)"):
+        prepare_table(orders, columns=["user_id"], timestamps=["ts"], numeric=["revenue"], table="orders")
+    text_revenue = orders.assign(ts=aware, revenue=["9.50"])
+    with pytest.raises(JourneyInputError, match=r"^orders: column 'revenue' has type string; expected numbers$"):
+        prepare_table(text_revenue, timestamps=["ts"], numeric=["revenue"], table="orders")
+    with pytest.raises(JourneyInputError, match=r"^orders: missing column 'assigned_at'"):
+        prepare_table(text_revenue, timestamps=["assigned_at"], table="orders")
+    good = prepare_table(orders.assign(ts=aware), columns=["user_id"], timestamps=["ts"], numeric=["revenue"])
+    assert good.revenue.sum().execute() == 9.5
+
+
+def test_prepare_events_checks_numeric_columns():
+    frame = pd.DataFrame({"user_id": [1], "ts": pd.to_datetime(["2026-09-07T00:00Z"]), "event": ["a"], "revenue": ["x"]})
+    with pytest.raises(JourneyInputError, match=r"^events: column 'revenue' has type string; expected numbers$"):
+        prepare_events(frame, numeric=["revenue"])

@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -19,7 +20,7 @@ import ibis.expr.datatypes as dtypes
 import pandas as pd
 import pyarrow as pa
 
-from journey.data.sources import DataLike, as_table, backend_of, store_arrow
+from journey.data.sources import DataLike, as_table, backend_of, is_file, store_arrow
 from journey.validation import input_error, quote_list, require_columns
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
@@ -58,27 +59,70 @@ def prepare_events(
     ts: str = "ts",
     event: str = "event",
     extra: Iterable[str] = (),
+    numeric: Iterable[str] = (),
     table: str = "events",
-    where: str = "events",
+    where: str | None = None,
 ) -> ibis.Table:
     """Validate ``data`` and return it as an ibis table (columns untouched).
 
-    Checks that the columns exist and that ``ts`` is a timezone-aware timestamp: naive
-    timestamps are rejected because a week or a day boundary would silently depend on the
-    machine's time zone. DuckDB backends are set to UTC for the same reason.
+    Checks that the columns exist, that ``ts`` is a timezone-aware timestamp and that the
+    ``numeric`` columns (e.g. ``revenue``) hold numbers: naive timestamps are rejected because a
+    week or a day boundary would silently depend on the machine's time zone. DuckDB backends are
+    set to UTC for the same reason. Messages name ``where``: by default the file's name when
+    ``data`` is a file, else ``table``. Tables other than events go through :func:`prepare_table`.
     """
+    return prepare_table(
+        data, columns=[user_id, event, *extra], timestamps=[ts], numeric=numeric, table=table, where=where
+    )
+
+
+def prepare_table(
+    data: DataLike,
+    *,
+    columns: Iterable[str] = (),
+    timestamps: Iterable[str] = (),
+    numeric: Iterable[str] = (),
+    table: str = "events",
+    where: str | None = None,
+) -> ibis.Table:
+    """The one input check for any table a public function reads (events, orders, assignments):
+    ``data`` as an ibis table (``table`` names the table in a source), after checking that
+    ``columns``, ``timestamps`` and ``numeric`` exist, that each of ``timestamps`` is a
+    timezone-aware timestamp (TIMESTAMPTZ) and that each of ``numeric`` holds numbers.
+
+    >>> import pandas as pd
+    >>> orders = pd.DataFrame({"user_id": [1], "ts": pd.to_datetime(["2026-09-07 10:00Z"]), "revenue": [9.5]})
+    >>> checked = prepare_table(orders, columns=["user_id"], timestamps=["ts"], numeric=["revenue"], table="orders")
+    >>> checked.revenue.sum().execute()
+    9.5
+    """
+    timestamps, numeric = list(timestamps), list(numeric)
+    required = list(dict.fromkeys([*columns, *timestamps, *numeric]))
+    where = where or _where(data, table)
     if isinstance(data, pd.DataFrame):
-        _check_frame(data, [user_id, ts, event, *extra], ts, where)
+        require_columns(data.columns, required, where)
+        for ts in timestamps:
+            _check_frame_ts(data, ts, where)
         data = _duckdb_copy(data, table)
     events = as_table(data, table=table)
-    require_columns(events.columns, [user_id, ts, event, *extra], where)
-    kind = events.schema()[ts]
-    if not isinstance(kind, dtypes.Timestamp):
-        raise input_error(where, f"column {ts!r} has type {kind}", "UTC timestamps (TIMESTAMPTZ)")
-    if kind.timezone is None:
-        raise input_error(where, f"column {ts!r} has timezone-naive values", "UTC timestamps")
+    require_columns(events.columns, required, where)
+    schema = events.schema()
+    for ts in timestamps:
+        kind = schema[ts]
+        if not isinstance(kind, dtypes.Timestamp):
+            raise input_error(where, f"column {ts!r} has type {kind}", "UTC timestamps (TIMESTAMPTZ)")
+        if kind.timezone is None:
+            raise input_error(where, f"column {ts!r} has timezone-naive values", "UTC timestamps")
+    for name in numeric:
+        if not schema[name].is_numeric():
+            raise input_error(where, f"column {name!r} has type {schema[name]}", "numbers")
     _utc_session(events)
     return events
+
+
+def _where(data: DataLike, table: str) -> str:
+    """What an error names: the file a user passed, else the table."""
+    return Path(str(data)).name if is_file(data) else table
 
 
 def _duckdb_copy(frame: pd.DataFrame, name: str) -> ibis.Table:
@@ -89,8 +133,7 @@ def _duckdb_copy(frame: pd.DataFrame, name: str) -> ibis.Table:
     return store_arrow(con, name, pa.Table.from_pandas(frame, preserve_index=False))
 
 
-def _check_frame(frame: pd.DataFrame, required: Sequence[str], ts: str, where: str) -> None:
-    require_columns(frame.columns, required, where)
+def _check_frame_ts(frame: pd.DataFrame, ts: str, where: str) -> None:
     column = frame[ts]
     if not pd.api.types.is_datetime64_any_dtype(column):
         raise input_error(where, f"column {ts!r} has dtype {column.dtype}", "UTC timestamps")
