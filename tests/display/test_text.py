@@ -49,3 +49,11 @@ def test_join_words_lists_with_a_conjunction() -> None:
     assert text.join_words(["a"]) == "a"
     assert text.join_words(["a", "b"], "or") == "a or b"
     assert text.join_words(["a", "b", "c"]) == "a, b and c"
+
+
+def test_significant_keeps_small_effects_readable_with_a_minus_sign() -> None:
+    """Experiment effects range from 1e-4 (a rate) to 1e2 (revenue): fixed decimals would print 0.00."""
+    assert text.significant(0.023137, signed=True) == "+0.0231"
+    assert text.significant(-0.000121, signed=True) == "\N{MINUS SIGN}0.000121"
+    assert text.significant(12.345, 2) == "12"
+    assert text.significant(None) == text.significant(float("nan")) == "n/a"

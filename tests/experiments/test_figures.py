@@ -77,7 +77,7 @@ def test_forest_checks_its_columns():
 def test_sequential_states_the_last_look_against_the_plan():
     chart = figures.sequential(sequential_result())
     assert "3 looks; at 3,000 of 4,000 planned users the effect is +0.01" in chart.alt
-    assert "(confidence sequence -0.008 to +0.028)" in chart.alt  # 0.01 -/+ 0.018
+    assert "(confidence sequence \N{MINUS SIGN}0.008 to +0.028)" in chart.alt  # 0.01 -/+ 0.018
     ax = chart.fig.axes[0]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("users assigned so far (both arms)", "effect (absolute)")
     assert ax.get_ylim() == pytest.approx((-3 * 0.028, 3 * 0.028))  # three times the last look's widest bound
@@ -86,7 +86,7 @@ def test_sequential_states_the_last_look_against_the_plan():
 def test_novelty_states_first_and_last_day_and_the_trend_sentence():
     result = novelty_result()
     chart = figures.novelty(result)
-    assert "+0.05 on day 0, +0.01 on day 2 (-0.02 per day)" in chart.alt
+    assert "+0.05 on day 0, +0.01 on day 2 (\N{MINUS SIGN}0.02 per day)" in chart.alt
     assert result.sentence() in chart.alt
     ax = chart.fig.axes[0]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("days since exposure", "effect on daily revenue")

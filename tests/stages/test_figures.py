@@ -53,7 +53,7 @@ def labels(chart: Chart) -> tuple[str, str]:
 def test_stage_users_states_users_per_stage_and_the_previous_window():
     result = StageKPIs(WINDOW, ("awareness", "decision"), (1200, 300), (1000, 350))
     chart = figures.stage_users(result)
-    assert "awareness: 1,200 (previous 1,000), decision: 300 (previous 350)" in chart.alt
+    assert "awareness: 1,200 (previous 1,000); decision: 300 (previous 350)" in chart.alt
     assert labels(chart)[0] == "users"
     assert sorted(t.get_text().strip() for t in chart.fig.axes[0].texts) == ["1,200 (100%)", "300 (25%)"]
 
@@ -71,13 +71,13 @@ def test_daily_trend_states_averages_and_the_busiest_day():
 def test_reach_bars_state_reach_and_new_users_per_channel():
     table = pd.DataFrame({"channel": ["email", "paid"], "reach": [1500, 50], "new_users": [10, 40]})
     chart = figures.reach_bars(StageTable("awareness", "reach", "ok", table))
-    assert "email: 1,500 reached, 10 new, paid: 50 reached, 40 new" in chart.alt
+    assert "email: 1,500 reached, 10 new; paid: 50 reached, 40 new" in chart.alt
     assert labels(chart) == ("channel", "users")
 
 
 def test_funnel_bars_state_users_and_conversion_from_start():
     chart = figures.funnel_bars(funnel([50, 30, 20]))  # land 100, view 50, buy 20
-    assert "land: 100 (100.0% of start), view: 50 (50.0% of start), buy: 20 (20.0% of start)" in chart.alt
+    assert "land: 100 (100.0% of start); view: 50 (50.0% of start); buy: 20 (20.0% of start)" in chart.alt
     assert chart.alt.startswith("Funnel within 7 days")
     assert labels(chart)[0] == "users"
 
@@ -88,7 +88,7 @@ def test_funnel_by_states_each_line_s_conversion_to_the_last_step():
     )
     result = Funnel(("land", "view", "buy"), 86_400, "any_start", "device", "ok", table)
     chart = figures.funnel_by(result)
-    assert "one line per device; reaching 'buy': desktop: 20.0%, mobile: 5.0%" in chart.alt
+    assert "one line per device; reaching 'buy': desktop: 20.0%; mobile: 5.0%" in chart.alt
     assert labels(chart) == ("step", "conversion from first step")
 
 
@@ -97,7 +97,7 @@ def test_time_to_convert_states_median_and_90th_percentile_per_step():
         {"step": ["view", "buy"], "users": [10, 4], "median_seconds": [46.0, 0.0], "p90_seconds": [145.0, 188_642.0]}
     )
     chart = figures.time_to_convert(TimeToConvert(("land", "view", "buy"), 86_400, "ok", table))
-    assert "view: median 46 s, 90th percentile 2.4 min, buy: median 0 s, 90th percentile 2.2 d" in chart.alt
+    assert "view: median 46 s, 90th percentile 2.4 min; buy: median 0 s, 90th percentile 2.2 d" in chart.alt
     assert labels(chart)[0] == "time from the first step (log scale)"
 
 
@@ -119,7 +119,7 @@ def test_cohort_heatmap_states_cohorts_users_and_the_range_of_first_period_reten
 def test_retention_curve_states_the_pooled_rate_per_period():
     chart = figures.retention_curve(cohorts().curve())
     # pooled over the cohorts that observed each period: (4 + 5) / 30 and 2 / 10
-    assert "period 0: 100.0%, period 1: 30.0%, period 2: 20.0%" in chart.alt
+    assert "period 0: 100.0%; period 1: 30.0%; period 2: 20.0%" in chart.alt
     assert labels(chart) == ("period", "retained")
 
 
@@ -128,14 +128,14 @@ def test_attribution_comparison_states_each_channel_s_range_across_models():
                           "conversions": [4.0, 1.0, 2.5, 2.5], "revenue": [0.0] * 4,
                           "share": [0.8, 0.2, 0.5, 0.5]})  # fmt: skip
     chart = figures.attribution_comparison(Attribution(("v",), "p", ("last", "markov"), 7.0, 10, 5, "ok", frame))
-    assert "under the last, markov models" in chart.alt and "A: 50.0% to 80.0%, B: 20.0% to 50.0%" in chart.alt
+    assert "under the last, markov models" in chart.alt and "A: 50.0% to 80.0%; B: 20.0% to 50.0%" in chart.alt
     assert labels(chart) == ("channel", "share of conversions")
 
 
 def test_rate_bars_state_each_rate():
     table = pd.DataFrame({"page_load": ["0-1 s", ">= 5 s"], "conversion": [0.05, 0.0125]})
     chart = figures.rate_bars(StageTable("decision", "l", "ok", table), "page_load", "conversion", "load time")
-    assert chart.alt == "Bars of conversion by load time: 0-1 s: 5.0%, >= 5 s: 1.2%"
+    assert chart.alt == "Bars of conversion by load time: 0-1 s: 5.0%; >= 5 s: 1.2%"
     assert labels(chart) == ("load time", "conversion")
 
 

@@ -49,6 +49,17 @@ def signed(value: Any, digits: int = 0) -> str:
     return f"{float(value):+.{digits}f}".replace("-", MINUS)
 
 
+def significant(value: Any, digits: int = 3, signed: bool = False) -> str:
+    """A number to ``digits`` significant digits, for effects whose scale varies (``'+0.0231'``, ``'−0.000121'``).
+
+    >>> significant(0.023137, signed=True), significant(-0.000121, signed=True), significant(1234.5)
+    ('+0.0231', '−0.000121', '1.23e+03')
+    """
+    if _missing(value):
+        return MISSING
+    return f"{float(value):{'+' if signed else ''}.{digits}g}".replace("-", MINUS)
+
+
 def points(value: Any, digits: int = 1) -> str:
     """A difference of two shares in percentage points: ``points(0.012)`` -> ``'+1.2 percentage points'``.
 

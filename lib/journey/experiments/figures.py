@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from journey.display.plots import Chart, empty_chart
-from journey.display.text import percent
+from journey.display.text import percent, significant
 from journey.experiments.segments import NoveltyResult
 from journey.experiments.sequential import SequentialResult
 from journey.validation import require_columns
@@ -80,8 +80,8 @@ def sequential(result: SequentialResult) -> Chart:
     alt = (
         f"Cumulative {result.metric} effect of {result.variant} over users assigned, with confidence-sequence and "
         f"O'Brien-Fleming bands; {len(frame)} looks; at {int(last['users']):,} of {result.planned_users:,} planned "
-        f"users the effect is {last['effect_size']:+.3g} (confidence sequence {last['cs_ci_lower']:+.3g} to "
-        f"{last['cs_ci_upper']:+.3g})"
+        f"users the effect is {significant(last['effect_size'], signed=True)} (confidence sequence "
+        f"{significant(last['cs_ci_lower'], signed=True)} to {significant(last['cs_ci_upper'], signed=True)})"
     )
     return Chart(fig, alt)
 
@@ -98,10 +98,11 @@ def novelty(result: NoveltyResult) -> Chart:
     ax.set_xlabel("days since exposure")
     ax.set_ylabel(f"effect on daily {result.metric}")
     first, last = frame.iloc[0], frame.iloc[-1]
-    slope = f"{result.slope:+.3g} per day" if math.isfinite(result.slope) else "no slope estimated"
+    slope = f"{significant(result.slope, signed=True)} per day" if math.isfinite(result.slope) else "no slope"
     alt = (
-        f"Daily effect on {result.metric} by days since exposure with 95% intervals: {first['effect_size']:+.3g} on "
-        f"day {int(first['period'])}, {last['effect_size']:+.3g} on day {int(last['period'])} ({slope}). "
+        f"Daily effect on {result.metric} by days since exposure with 95% intervals: "
+        f"{significant(first['effect_size'], signed=True)} on day {int(first['period'])}, "
+        f"{significant(last['effect_size'], signed=True)} on day {int(last['period'])} ({slope}). "
         f"{result.sentence()}"
     )
     return Chart(fig, alt)

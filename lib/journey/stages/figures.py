@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # overview and propensity import ibis/statsmodels paths the s
 
 
 def _listed(pairs) -> str:
-    return ", ".join(f"{name}: {value}" for name, value in pairs)
+    return "; ".join(f"{name}: {value}" for name, value in pairs)
 
 
 def stage_users(result: StageKPIs) -> Chart:
