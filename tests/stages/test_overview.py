@@ -89,3 +89,10 @@ def test_naive_timestamps_are_rejected_with_the_message_funnel_gives(events, rea
         read(naive, WINDOW)
     assert str(got.value) == str(expected.value)
     assert "timezone-naive" in str(got.value)
+
+
+@pytest.mark.parametrize("read", [overview.headline_kpis, overview.daily_trend])
+def test_revenue_held_as_text_is_rejected_before_it_is_summed(events, read):
+    """A CSV read by DuckDB can leave revenue as text: the sum would fail deep in the engine, or concatenate."""
+    with pytest.raises(ValueError, match="column 'revenue' has type string; expected numbers"):
+        read(events.assign(revenue=events["revenue"].astype(str)), WINDOW)

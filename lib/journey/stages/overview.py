@@ -130,13 +130,13 @@ def _headline(events: ibis.Table, window: Window) -> dict[str, float]:
 
 def headline_kpis(data: DataLike, window: Window) -> HeadlineKPIs:
     """Headline numbers for ``window`` and for the window of the same length before it."""
-    events = prepare_events(data, extra=["revenue"])
+    events = prepare_events(data, numeric=["revenue"])
     return HeadlineKPIs(window, _headline(events, window), _headline(events, window.previous()))
 
 
 def daily_trend(data: DataLike, window: Window) -> pd.DataFrame:
     """Per UTC day: visitors, purchasers and revenue (one grouped query)."""
-    events = window.filter(prepare_events(data, extra=["revenue"]))
+    events = window.filter(prepare_events(data, numeric=["revenue"]))
     bought = events.event.isin(list(PURCHASE_EVENTS))
     return (
         events.group_by(day=events.ts.date())
