@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import ibis
 import pandas as pd
 import pytest
@@ -175,3 +177,22 @@ def test_a_folder_named_like_a_file_without_parquet_parts_is_an_input_error(tmp_
     (tmp_path / "x.csv").mkdir()
     with pytest.raises(JourneyInputError, match=r"x\.csv: is a folder holding no \.parquet files; expected a \.csv"):
         sources.as_table(tmp_path / "x.csv")
+
+
+def test_text_files_fail_in_the_engine_as_they_fail_in_pandas(tmp_path):
+    """A repeated header column (DuckDB would call it user_id_1) and a line with a value too many
+    (DuckDB's sniffer error spans 20 lines) get journey.data.files' one-line messages."""
+    (tmp_path / "twice.csv").write_text("user_id,ts,user_id\n1,2,3\n")
+    with pytest.raises(JourneyInputError, match=r"^twice\.csv: the header repeats column 'user_id' \(2 times\)"):
+        sources.as_table(tmp_path / "twice.csv")
+    with gzip.open(tmp_path / "ragged.csv.gz", "wt") as out:
+        out.write("a,b\n1,2,3\n4,5\n")
+    with pytest.raises(JourneyInputError) as caught:
+        sources.as_table(tmp_path / "ragged.csv.gz")
+    assert str(caught.value) == (
+        "ragged.csv.gz: line 2 (row 1) has 3 values but the header has 2; expected 2 values per line separated by ','"
+    )
+    (tmp_path / "broken.parquet").write_bytes(b"not parquet")
+    with pytest.raises(JourneyInputError) as caught:
+        sources.as_table(tmp_path / "broken.parquet")
+    assert "\n" not in str(caught.value)

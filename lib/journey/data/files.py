@@ -16,12 +16,12 @@ import gzip
 import io
 import warnings
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from journey.validation import input_error
@@ -110,9 +110,41 @@ def _read_text(path: Path, sep: str, dtype: Any, compression: str | None) -> pd.
     except pd.errors.EmptyDataError:
         raise input_error(path.name, "is empty", "a header line and at least one row") from None
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-        raise _ragged(text, sep, len(header), path.name) or input_error(
+        raise _ragged(io.StringIO(text), sep, len(header), path.name) or input_error(
             path.name, f"is not valid delimited text ({exc})", f"values separated by {sep!r}"
         ) from None
+
+
+def check_text_header(path: Path) -> None:
+    """For an engine about to scan a delimited text file (gzip too): its header must not repeat a
+    column (DuckDB would read the second one as ``name_1``). Reads the first line only."""
+    suffix, compression = table_suffix(path)
+    with _open_text(path, compression) as lines:
+        header = next(csv.reader(lines, delimiter=SEPARATORS[suffix]), None)
+    if header:
+        _check_header(header, path.name)
+
+
+def explain_unparseable(path: Path) -> Exception | None:
+    """Why an engine could not parse a delimited text file, when the reason is a line with more
+    values than the header (the input error :func:`read_table_file` gives); None otherwise."""
+    suffix, compression = table_suffix(path)
+    sep = SEPARATORS[suffix]
+    try:
+        with _open_text(path, compression) as lines:
+            header = next(csv.reader(lines, delimiter=sep), None)
+            if header is None:
+                return None
+        with _open_text(path, compression) as lines:
+            return _ragged(lines, sep, len(header), path.name)
+    except (OSError, EOFError, zlib.error, csv.Error):
+        return None
+
+
+def _open_text(path: Path, compression: str | None) -> TextIO:
+    if compression == "gzip":
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors="replace", newline="")
+    return path.open(encoding="utf-8-sig", errors="replace", newline="")
 
 
 def _check_header(header: list[str], where: str) -> None:
@@ -124,9 +156,9 @@ def _check_header(header: list[str], where: str) -> None:
         raise input_error(where, f"the header repeats column{'s' if len(twice) > 1 else ''} {listed}", "unique names")
 
 
-def _ragged(text: str, sep: str, width: int, where: str) -> Exception | None:
+def _ragged(lines: Iterable[str], sep: str, width: int, where: str) -> Exception | None:
     """The first line holding more values than the header, as an input error (None if none)."""
-    for number, fields in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=1):
+    for number, fields in enumerate(csv.reader(lines, delimiter=sep), start=1):
         if len(fields) > width:
             return input_error(
                 where,
@@ -169,6 +201,8 @@ def _read_parquet_folder(folder: Path) -> pd.DataFrame:
                 f"has columns {_columns(schema)}",
                 f"the columns of {parts[0].relative_to(folder)}: {_columns(schemas[0])}",
             )
+    import pyarrow.dataset as ds  # ~0.15 s to import; only parquet folders need it
+
     files = [str(p) for p in parts]
     dataset = ds.dataset(files, format="parquet", partitioning="hive", partition_base_dir=str(folder))
     return dataset.to_table().to_pandas()

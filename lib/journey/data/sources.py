@@ -21,6 +21,7 @@ from ibis.backends import BaseBackend
 from ibis.backends.sql.datatypes import DuckDBType
 
 from journey import config
+from journey.data import files
 from journey.data.files import SEPARATORS, TABLE_SUFFIXES, UNSUPPORTED_HINT, parquet_parts, table_suffix
 from journey.validation import input_error, quote_list
 
@@ -140,14 +141,22 @@ def read_file(path: str | Path) -> ibis.Table:
     suffix = table_suffix(text)[0]
     if suffix not in TABLE_SUFFIXES:
         raise input_error(text, f"unsupported file type {Path(text).suffix!r}", UNSUPPORTED_HINT)
+    one_text_file = False
     if not any(ch in text for ch in "*?["):
         text = str(_existing(Path(text) if Path(text).is_absolute() else _resolve(Path(text))))
+        one_text_file = suffix in SEPARATORS and Path(text).is_file()
+        if one_text_file:
+            files.check_text_header(Path(text))
     query = "SELECT * FROM " + _reader_sql(text)
     backend = files_backend()
     try:
         relation = backend.con.sql(query)
     except duckdb.Error as error:
-        raise input_error(text, f"cannot be read ({error})", "a readable parquet or CSV file") from error
+        explained = files.explain_unparseable(Path(text)) if one_text_file else None
+        first_line = str(error).strip().splitlines()[0]
+        raise explained or input_error(
+            text, f"cannot be read ({first_line})", "a readable parquet or CSV file"
+        ) from None
     types = zip(relation.columns, relation.types, strict=True)
     schema = ibis.schema({name: DuckDBType.from_string(str(dtype)) for name, dtype in types})
     return backend.sql(query, schema=schema)
