@@ -12,7 +12,7 @@ from scipy import integrate
 from statsmodels.tools.numdiff import approx_hess
 
 from journey.clv import BetaGeo
-from journey.clv.bgnbd import log_likelihood, total_log_likelihood
+from journey.clv.bgnbd import collapse, log_likelihood, total_log_likelihood
 from journey.datasets.clv import bgnbd_customers
 from journey.validation import JourneyInputError
 
@@ -69,12 +69,14 @@ def test_log_likelihood_equals_the_integral_of_the_individual_likelihood(x, t_x,
     assert got == pytest.approx(expected, abs=1e-7)
 
 
-def test_total_log_likelihood_and_gradient_equal_the_per_customer_sums(cdnow) -> None:
+def test_collapsed_weighted_likelihood_and_gradient_equal_the_per_customer_sums(cdnow) -> None:
     x, t_x, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     theta = np.array([0.3, 5.0, 0.7, 2.0])
     per_ll, per_grad = log_likelihood(theta, x, t_x, T)
-    ux, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
-    ll, grad = total_log_likelihood(theta, x, t_x, T, ux, inverse, counts.astype(float))
+    (xs, txs, Ts), weights = collapse(x, t_x, T)
+    assert weights.sum() == len(x) and len(xs) < len(x)
+    ux, inverse = np.unique(xs, return_inverse=True)
+    ll, grad = total_log_likelihood(theta, xs, txs, Ts, ux, inverse, weights)
     assert ll == pytest.approx(per_ll.sum(), rel=1e-12)
     np.testing.assert_allclose(grad, per_grad.sum(axis=1), rtol=1e-10)
 

@@ -10,7 +10,7 @@ import pytest
 from scipy import integrate
 
 from journey.clv import BetaGeo, GammaGamma
-from journey.clv.gamma_gamma import log_likelihood
+from journey.clv.gamma_gamma import log_likelihood, total_log_likelihood
 from journey.datasets.clv import gamma_gamma_spend
 from journey.validation import JourneyInputError
 
@@ -53,6 +53,17 @@ def test_gradient_matches_central_differences(cdnow) -> None:
         down[j] -= h
         numeric = (log_likelihood(up, x, m)[0].sum() - log_likelihood(down, x, m)[0].sum()) / (2 * h)
         assert grad[j] == pytest.approx(numeric, rel=1e-6)
+
+
+def test_total_log_likelihood_and_gradient_equal_the_per_customer_sums(cdnow) -> None:
+    repeat = cdnow[cdnow["frequency"] > 0]
+    x, m = repeat["frequency"].to_numpy(float), repeat["monetary_value"].to_numpy(float)
+    theta = np.array([5.0, 3.0, 12.0])
+    per_ll, per_grad = log_likelihood(theta, x, m)
+    ux, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    ll, grad = total_log_likelihood(theta, x, m, np.log(m), ux, inverse, counts.astype(float))
+    assert ll == pytest.approx(per_ll.sum(), rel=1e-12)
+    np.testing.assert_allclose(grad, per_grad.sum(axis=1), rtol=1e-10)
 
 
 def test_conditional_expected_value_is_the_posterior_mean_of_spend(cdnow) -> None:

@@ -80,28 +80,53 @@ def log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.nda
 
 
 def total_log_likelihood(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, ux: np.ndarray, inverse: np.ndarray, counts
+    params: np.ndarray,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    ux: np.ndarray,
+    inverse: np.ndarray,
+    weights: np.ndarray,
 ) -> tuple[float, np.ndarray]:
-    """The sum of :func:`log_likelihood` and of its gradient, without per-customer gradient rows.
+    """The weighted sum of :func:`log_likelihood` and of its gradient, without per-customer rows.
 
-    Terms that depend on ``x`` alone are weighted by how many customers share each frequency
-    (``counts``), so the special functions run on a few dozen values and only five array
-    operations run over every customer: what makes a fit on a million customers take a second.
+    ``weights`` counts the customers each row stands for (a fit collapses customers with the
+    same ``(x, t_x, T)`` into one row). Terms that depend on ``x`` alone are weighted by the
+    customers sharing each frequency, so the special functions run on a few dozen values and
+    only a handful of array operations run over the rows.
     """
     r, alpha, a, _ = (float(v) for v in params)
     px, pc = _terms(params, x, t_x, T, ux, inverse)
-    w4_by_x = np.bincount(inverse, weights=pc["w4"], minlength=len(ux))
-    n = len(x)
-    ll = float(counts @ px["const"] + pc["tail"].sum())
+    per_x = np.bincount(inverse, weights=weights, minlength=len(ux))
+    w3, w4 = weights * pc["w3"], weights * pc["w4"]
+    w4_by_x = np.bincount(inverse, weights=w4, minlength=len(ux))
+    ll = float(per_x @ px["const"] + weights @ pc["tail"])
     grad = np.array(
         [
-            counts @ px["d_r"] - pc["w3"] @ pc["log_at"] - pc["w4"] @ pc["log_atx"],
-            n * r / alpha - pc["rx"] @ (pc["w3"] / (alpha + T) + pc["w4"] / (alpha + t_x)),
-            counts @ px["d_a"] + w4_by_x.sum() / a,
-            counts @ px["d_b"] - w4_by_x @ px["inv_b"],
+            per_x @ px["d_r"] - w3 @ pc["log_at"] - w4 @ pc["log_atx"],
+            weights.sum() * r / alpha - pc["rx"] @ (w3 / (alpha + T) + w4 / (alpha + t_x)),
+            per_x @ px["d_a"] + w4_by_x.sum() / a,
+            per_x @ px["d_b"] - w4_by_x @ px["inv_b"],
         ]
     )
     return ll, grad
+
+
+def collapse(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Customers who never bought again, merged by age, with how many customers each row stands for.
+
+    Their likelihood depends on ``T`` alone (``x = t_x = 0``) and ages come in whole days, so the
+    usual majority of one-time buyers collapses to a few hundred rows; repeat buyers stay one
+    row each (a one-dimensional ``np.unique`` is ten times cheaper than a row-wise one).
+    """
+    once = x == 0
+    ages, counts = np.unique(T[once], return_counts=True)
+    rows = [
+        np.concatenate([np.zeros(len(ages)), x[~once]]),
+        np.concatenate([np.zeros(len(ages)), t_x[~once]]),
+        np.concatenate([ages, T[~once]]),
+    ]
+    return rows, np.concatenate([counts.astype(float), np.ones(int((~once).sum()))])
 
 
 class BetaGeo:
@@ -124,10 +149,11 @@ class BetaGeo:
         """Maximum-likelihood fit on a per-customer summary (``frequency``, ``recency``, ``T``)."""
         cols = summary_columns(summary, "BetaGeo", COLUMNS)
         x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
-        ux, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+        (xs, txs, Ts), weights = collapse(x, t_x, T)
+        ux, inverse = np.unique(xs, return_inverse=True)
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            return total_log_likelihood(theta, x, t_x, T, ux, inverse, counts.astype(float))
+            return total_log_likelihood(theta, xs, txs, Ts, ux, inverse, weights)
 
         # r = a = b = 1 is a neutral start; alpha ~ the mean age makes λ's prior mean of order 1/T.
         start = start or (1.0, max(float(np.mean(T)), 1e-3), 1.0, 1.0)

@@ -49,6 +49,30 @@ def log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> tuple[np
     return ll, np.vstack([d_p, d_q, d_g])
 
 
+def total_log_likelihood(
+    params: np.ndarray, x: np.ndarray, m: np.ndarray, log_m: np.ndarray, ux: np.ndarray, inverse: np.ndarray, counts
+) -> tuple[float, np.ndarray]:
+    """The sum of :func:`log_likelihood` and its gradient, with the gamma and digamma terms (which
+    depend on ``x`` alone) evaluated once per distinct frequency and weighted by ``counts``."""
+    p, q, g = (float(v) for v in params)
+    pu = p * ux
+    a_u = special.gammaln(pu + q) - special.gammaln(pu) + pu * np.log(ux)
+    dig = special.digamma(pu + q)
+    dp_u = ux * (dig - special.digamma(pu) + np.log(ux))
+    n = len(x)
+    px = p * x
+    tail = np.log(g + m * x)
+    ll = float(counts @ a_u - n * special.gammaln(q) + n * q * np.log(g) + (px - 1) @ log_m - (px + q) @ tail)
+    grad = np.array(
+        [
+            counts @ dp_u + x @ (log_m - tail),
+            counts @ dig - n * special.digamma(q) + n * np.log(g) - tail.sum(),
+            n * q / g - np.sum((px + q) / (g + m * x)),
+        ]
+    )
+    return ll, grad
+
+
 class GammaGamma:
     """``GammaGamma().fit(summary)``: spend per transaction, shrunk toward the population mean.
 
@@ -77,9 +101,11 @@ class GammaGamma:
                 "positive spend for every customer with frequency > 0",
             )
 
+        ux, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+        log_m = np.log(m)
+
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            ll, grad = log_likelihood(theta, x, m)
-            return float(ll.sum()), grad.sum(axis=1)
+            return total_log_likelihood(theta, x, m, log_m, ux, inverse, counts.astype(float))
 
         # Method-of-moments-free neutral start: p = q = 2 puts the mean spend at gamma, so gamma
         # starts at the observed mean spend.

@@ -63,3 +63,51 @@ def sbg_survivors(cohort: int, alpha: float, beta: float, periods: int, seed: in
     theta = rng.beta(alpha, beta, cohort)
     lifetime = rng.geometric(theta)  # the period at whose end each member cancels (>= 1)
     return np.array([(lifetime > t).sum() for t in range(periods + 1)], dtype=np.int64)
+
+
+def bgnbd_transactions(
+    customers: int,
+    r: float = 0.243,
+    alpha: float = 4.414,
+    a: float = 0.793,
+    b: float = 2.426,
+    p: float = 6.25,
+    q: float = 3.74,
+    gamma: float = 15.44,
+    start: str = "2024-01-01",
+    entry_days: int = 365,
+    days: int = 730,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Transactions (``customer_id``, ``date``, ``amount``) from BG/NBD purchases and Gamma-Gamma spend.
+
+    Customers make their first purchase on a uniform day of the first ``entry_days`` and are
+    observed until ``start + days``; ``alpha`` is a rate per week (the CDNOW defaults), so the
+    process runs in weeks and dates are whole days. Spend per purchase is ``Gamma(p, rate ν)``
+    with ``ν ~ Gamma(q, rate γ)`` per customer. Several purchases on one day are possible (and
+    merge in :func:`journey.clv.rfm_summary`).
+    """
+    rng = np.random.default_rng(seed)
+    first = rng.integers(0, entry_days, customers)
+    age = (days - first) / 7.0
+    lam = rng.gamma(r, 1.0 / alpha, customers)
+    drop = rng.beta(a, b, customers)
+    nu = rng.gamma(q, 1.0 / gamma, customers)
+    ids = [np.arange(customers)]
+    weeks = [np.zeros(customers)]
+    now = np.zeros(customers)
+    active = np.flatnonzero(lam > 0)
+    while len(active):
+        nxt = now[active] + rng.exponential(1.0, len(active)) / lam[active]
+        bought = nxt <= age[active]
+        buyers = active[bought]
+        ids.append(buyers)
+        weeks.append(nxt[bought])
+        now[buyers] = nxt[bought]
+        active = buyers[rng.random(len(buyers)) >= drop[buyers]]
+    customer = np.concatenate(ids)
+    day = first[customer] + np.floor(np.concatenate(weeks) * 7.0).astype(np.int64)
+    amount = np.round(rng.gamma(p, 1.0 / nu[customer]), 2)
+    dates = pd.Timestamp(start) + pd.to_timedelta(day, unit="D")
+    frame = pd.DataFrame({"customer_id": customer, "date": dates.date, "amount": amount})
+    return frame.sort_values(["customer_id", "date"], kind="stable").reset_index(drop=True)
