@@ -99,6 +99,8 @@ def test_prepare_table_checks_any_table_s_timestamps_and_numbers(tmp_path):
 
 
 def test_prepare_events_checks_numeric_columns():
-    frame = pd.DataFrame({"user_id": [1], "ts": pd.to_datetime(["2026-09-07T00:00Z"]), "event": ["a"], "revenue": ["x"]})
+    frame = pd.DataFrame(
+        {"user_id": [1], "ts": pd.to_datetime(["2026-09-07T00:00Z"]), "event": ["a"], "revenue": ["x"]}
+    )
     with pytest.raises(JourneyInputError, match=r"^events: column 'revenue' has type string; expected numbers$"):
         prepare_events(frame, numeric=["revenue"])
