@@ -65,6 +65,10 @@ def import_bertopic() -> types.ModuleType:
     from journey.feedback.embeddings import set_offline
 
     set_offline()  # offline Hugging Face, and no tqdm "IProgress not found" (umap imports tqdm.auto) in reports
+    # scipy.stats' array-API check looks at sys.modules["torch"] when it is first imported (through
+    # UMAP and hdbscan, below); it must not meet the stand-in, or that look imports the real torch.
+    import scipy.stats  # noqa: F401
+
     held = [module for names in _OPTIONAL.values() for module in names.values() if module not in sys.modules]
     stand_in = "torch" not in sys.modules
     for module in held:
