@@ -7,13 +7,16 @@ the heaviest buyers, is not one to plan with.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from journey.display.plots import Chart, empty_chart
 from journey.display.results import TableResult
 from journey.validation import require_columns
+
+if TYPE_CHECKING:  # matplotlib and seaborn cost ~0.7 s to import: only the chart needs them
+    from journey.display.plots import Chart
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,8 @@ def holdout_check(model, summary: pd.DataFrame, max_frequency: int = 7) -> Holdo
 def holdout_chart(check: HoldoutCheck) -> Chart:
     """Actual and predicted holdout purchases by calibration frequency, as in the paper's figure 4."""
     import matplotlib.pyplot as plt
+
+    from journey.display.plots import Chart, empty_chart
 
     frame = check.table
     if frame.empty:

@@ -83,14 +83,14 @@ def rfm_summary(
         raise input_error(where, f"column {amount!r} has type {table[amount].type()}", "numeric amounts")
     day = _days(table, date, where)
     rows = table.select(customer=table[customer], day=day, spend=table[amount].cast("float64") if amount else 0.0)
-    _check_rows(rows, where, amount, date)
+    last_day = _check_rows(rows, where, amount, date)
 
     if calibration_end is not None:
         end = _day_number(calibration_end, "calibration_end")
     elif observation_end is not None:
         end = _day_number(observation_end, "observation_end")
     else:
-        end = int(rows.day.max().execute())
+        end = last_day
     holdout_end = None
     if calibration_end is not None and observation_end is not None:
         holdout_end = _day_number(observation_end, "observation_end")
@@ -103,14 +103,12 @@ def rfm_summary(
 
     per_day = rows.group_by(["customer", "day"]).aggregate(spend=rows.spend.sum())
     calib = per_day.filter(per_day.day <= end)
-    first = calib.day.min().over(group_by=calib.customer)
-    calib = calib.mutate(first_day=first)
-    repeat_spend = (calib.spend * (calib.day > calib.first_day).cast("float64")).sum()
+    # repeat spend = all spend - the first day's (arg_min: no window over the customers' days)
     customers = calib.group_by("customer").aggregate(
         n_days=calib.day.count(),
         first_day=calib.day.min(),
         last_day=calib.day.max(),
-        repeat_spend=repeat_spend,
+        repeat_spend=calib.spend.sum() - calib.spend.argmin(calib.day),
     )
     if holdout_end is not None:
         hold = per_day.filter((per_day.day > end) & (per_day.day <= holdout_end))
@@ -142,8 +140,8 @@ def rfm_summary(
     return out
 
 
-def _check_rows(rows: ibis.Table, where: str, amount: str | None, date: str) -> None:
-    """One engine query for what would make the summary silently wrong."""
+def _check_rows(rows: ibis.Table, where: str, amount: str | None, date: str) -> int:
+    """One engine query for what would make the summary silently wrong; returns the last purchase day."""
     today = _day_number(pd.Timestamp.now(tz="UTC"), "today")
     stats = rows.aggregate(
         null_customer=rows.customer.isnull().sum(),
@@ -152,6 +150,7 @@ def _check_rows(rows: ibis.Table, where: str, amount: str | None, date: str) -> 
         null_spend=rows.spend.isnull().sum(),
         future=(rows.day > today).sum(),
         n=rows.count(),
+        last_day=rows.day.max(),
     ).execute()
     s = {k: int(stats[k].iloc[0] or 0) for k in stats.columns}
     if s["n"] == 0:
@@ -172,6 +171,7 @@ def _check_rows(rows: ibis.Table, where: str, amount: str | None, date: str) -> 
         )
     if s["future"]:
         raise input_error(where, f"column {date!r} has {s['future']:,} dates after today", "purchases that happened")
+    return s["last_day"]
 
 
 __all__ = ["COLUMNS", "HOLDOUT_COLUMNS", "UNIT_DAYS", "rfm_summary"]
