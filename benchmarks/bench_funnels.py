@@ -9,6 +9,11 @@ the best runs and of the medians; on shared cores use ``--repeat 5`` or more: on
 run of either engine moves the best-of ratio by 10%).
 The results of both engines are compared, so a fast wrong answer cannot pass unnoticed.
 Prints figures only: never a timed assertion.
+
+``ours_funnel`` is the library as it runs (``funnels.CHAIN = "auto"``: the numpy chain below
+``KERNEL_MIN_ROWS`` events); ``ours_funnel_kernel`` forces the compiled numba kernel, whole
+process included (numba's import and compiler set-up, reported as ``numba load``), so the two
+paths are compared on the same file in the same interleaved run.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from pathlib import Path
 STEPS = ["landing_view", "product_view", "add_to_cart", "checkout_start", "purchase"]
 WINDOW_S = 7 * 86_400
 COHORT_EVENT, RETURN_EVENTS, PERIODS = "landing_view", ["purchase", "repeat_purchase"], 12
-JOBS = ("ours_funnel", "chdb_funnel", "ours_cohorts", "chdb_cohorts")
+JOBS = ("ours_funnel", "ours_funnel_kernel", "chdb_funnel", "ours_cohorts", "chdb_cohorts")
 
 
 def build_parquet(path: Path, users: int, seed: int, generator: str) -> None:
@@ -96,17 +101,25 @@ def run_job(job: str, parquet: str) -> dict:
         imported = time.perf_counter()
         con = sources.connect(str(Path(parquet).parent))
         events = con.table("events")
-        if job == "ours_funnel":
-            from journey.stages import funnels
+        if job.startswith("ours_funnel"):
+            from journey.stages import funnels, funnels_kernel
 
+            funnels.CHAIN = "kernel" if job == "ours_funnel_kernel" else "auto"
             result = funnels.funnel(events, STEPS, WINDOW_S).to_frame()["users"].astype(int).tolist()
+            numba_s = sum(funnels_kernel._loaded)
         else:
             from journey.stages import retention
 
             table = retention.cohorts(events, COHORT_EVENT, RETURN_EVENTS, period="week", periods=PERIODS).to_frame()
             result = table["cohort_size"].astype(int).tolist()
     end = time.perf_counter()
-    return {"job": job, "engine_s": end - start, "import_s": locals().get("imported", start) - start, "result": result}
+    return {
+        "job": job,
+        "engine_s": end - start,
+        "import_s": locals().get("imported", start) - start,
+        "numba_s": locals().get("numba_s", 0.0),
+        "result": result,
+    }
 
 
 def measure(job: str, parquet: Path) -> dict:
@@ -154,6 +167,7 @@ def main() -> None:
     print(f"{args.users:,} users, {rows:,} events, {os.cpu_count()} CPUs visible")
     whats = (args.only,) if args.only else ("funnel", "cohorts")
     jobs = [job for job in JOBS if job.split("_")[1] in whats]
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     best: dict[str, dict] = {}
     walls: dict[str, list[float]] = {job: [] for job in JOBS}
     cpus: dict[str, list[float]] = {job: [] for job in JOBS}
@@ -171,14 +185,15 @@ def main() -> None:
             f"{job:13s} wall {r['wall_s']:7.2f} s (min/median/max {spread})  cpu median "
             f"{statistics.median(cpus[job]):6.2f} s  in-process {r['engine_s']:7.2f} s "
             f"(imports {r['import_s']:5.2f} s)  peak {r['peak_mb']:7.0f} MB"
+            + (f"  numba load {r['numba_s']:.2f} s (in a thread beside the scan)" if r["numba_s"] else "")
         )
-    for what in whats:
-        ours, theirs = best[f"ours_{what}"], best[f"chdb_{what}"]
-        cpu_ratio = statistics.median(cpus[f"ours_{what}"]) / statistics.median(cpus[f"chdb_{what}"])
-        median_ratio = statistics.median(walls[f"ours_{what}"]) / statistics.median(walls[f"chdb_{what}"])
+    for what, job in [(what, job) for what in whats for job in jobs if job.startswith(f"ours_{what}")]:
+        ours, theirs = best[job], best[f"chdb_{what}"]
+        cpu_ratio = statistics.median(cpus[job]) / statistics.median(cpus[f"chdb_{what}"])
+        median_ratio = statistics.median(walls[job]) / statistics.median(walls[f"chdb_{what}"])
         same = ours["result"] == theirs["result"]
         print(
-            f"{what}: ratio ours/chdb wall best {ours['wall_s'] / theirs['wall_s']:.2f}x, "
+            f"{job}: ratio ours/chdb wall best {ours['wall_s'] / theirs['wall_s']:.2f}x, "
             f"median {median_ratio:.2f}x, "
             f"in-process {ours['engine_s'] / theirs['engine_s']:.2f}x, "
             f"excluding our imports {(ours['engine_s'] - ours['import_s']) / theirs['engine_s']:.2f}x, "
@@ -187,6 +202,7 @@ def main() -> None:
         )
         if not same:
             print(f"  ours {ours['result'][:8]}\n  chdb {theirs['result'][:8]}")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -22,13 +22,18 @@ STEPS = ["a", "b", "c"]
 DAY = 86_400
 
 
-@pytest.fixture(autouse=True, params=["duckdb_arrays", "duckdb_asof", "polars_ibis"])
+@pytest.fixture(autouse=True, params=["duckdb_kernel", "duckdb_numpy", "duckdb_asof", "polars_ibis"])
 def engine(request, monkeypatch):
     """Every rule is checked on each path a funnel can take. A DataFrame is copied into DuckDB
-    (journey.data.event_input), where integer ids take the sorted-array chain; ``duckdb_asof`` forces
-    the SQL ASOF chain there; ``polars_ibis`` hands a Polars table to the ibis ASOF chain that
-    every non-DuckDB backend runs."""
-    if request.param == "duckdb_asof":
+    (journey.data.event_input), where integer ids take the compiled kernel (``duckdb_kernel``,
+    forced at any size) or the numpy sorted-array chain (``duckdb_numpy``, the kernel's fallback);
+    ``duckdb_asof`` forces the SQL ASOF chain there; ``polars_ibis`` hands a Polars table to the
+    ibis ASOF chain that every non-DuckDB backend runs."""
+    if request.param == "duckdb_kernel":
+        monkeypatch.setattr(funnels, "CHAIN", "kernel")
+    elif request.param == "duckdb_numpy":
+        monkeypatch.setattr(funnels, "CHAIN", "numpy")
+    elif request.param == "duckdb_asof":
         monkeypatch.setattr(funnels, "CHAIN", "asof")
     elif request.param == "polars_ibis":
         polars = pytest.importorskip("polars")

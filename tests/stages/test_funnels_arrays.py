@@ -1,22 +1,27 @@
-"""The sorted-array funnel chain (DuckDB in process) against ClickHouse and the SQL ASOF chain.
+"""The array funnel paths (DuckDB in process) against ClickHouse and the SQL ASOF chain: the
+compiled kernel (journey.stages.funnels_kernel) and the numpy chain it falls back to
+(journey.stages.funnels_arrays).
 
 A DataFrame is copied into an in-process DuckDB by journey.data.event_input, so passing the log as a
-frame exercises the array path; the ``spy`` fixture confirms which path ran.
+frame exercises the array paths; ``funnels.CHAIN`` picks one and the ``spy`` fixture confirms
+which ran.
 
-The array path is an optimisation of the ASOF chain, so the checks are equalities: per-user
-levels identical to ClickHouse's ``windowFunnel`` on the adversarial log, and every funnel
-function identical to the ASOF chain on the same DuckDB table. The packing limits and the
-fallbacks (ids too far apart, text ids) are checked to give the same answers too.
+Both are optimisations of the ASOF chain, so the checks are equalities: per-user levels
+identical to ClickHouse's ``windowFunnel`` on the adversarial log, and every funnel function
+identical to the ASOF chain on the same DuckDB table. The packing limits and the fallbacks (ids
+too far apart, text ids, numba missing or without a writable cache) give the same answers too.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from journey.datasets.funnels import STEPS, make_funnel_events
 from journey.stages import funnels
 from journey.stages import funnels_arrays as farr
+from journey.stages import funnels_kernel as fker
 
 chdb = pytest.importorskip("chdb")
 
@@ -27,17 +32,29 @@ def log() -> pd.DataFrame:
 
 
 @pytest.fixture
-def spy(monkeypatch) -> list[int]:
-    """Counts calls of the array chain, so each test can say which path it exercised."""
-    calls: list[int] = []
-    original = farr.chain
+def spy(monkeypatch) -> dict[str, list[int]]:
+    """Counts calls of the numpy chain and of the kernel, so each test can say which path ran."""
+    calls: dict[str, list[int]] = {"numpy": [], "kernel": []}
 
-    def counted(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
+    def counting(module, name, key):
+        original = getattr(module, name)
 
-    monkeypatch.setattr(farr, "chain", counted)
+        def counted(*args, **kwargs):
+            calls[key].append(1)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+
+    counting(farr, "chain", "numpy")
+    counting(fker, "run_parts", "kernel")
     return calls
+
+
+@pytest.fixture(params=["kernel", "numpy"])
+def chain(request, monkeypatch) -> str:
+    """Each test below runs on the compiled kernel and on the numpy chain."""
+    monkeypatch.setattr(funnels, "CHAIN", request.param)
+    return request.param
 
 
 def clickhouse_levels(frame: pd.DataFrame, steps, window_s: int) -> pd.DataFrame:
@@ -51,11 +68,11 @@ def clickhouse_levels(frame: pd.DataFrame, steps, window_s: int) -> pd.DataFrame
 
 @pytest.mark.parametrize("window_s", [86_400, 3_600, 1])
 @pytest.mark.parametrize("steps", [STEPS, STEPS[:2], ("product_view", "landing_view", "product_view")])
-def test_array_chain_levels_identical_to_clickhouse(log, steps, window_s, spy):
+def test_array_chain_levels_identical_to_clickhouse(log, steps, window_s, chain, spy):
     ours = funnels.user_levels(log, list(steps), window_s).to_frame()
     theirs = clickhouse_levels(log, steps, window_s)
     pd.testing.assert_frame_equal(ours.reset_index(drop=True), theirs, check_dtype=False)
-    assert ours["level"].max() >= 2 and spy  # not vacuous, and the array path ran
+    assert ours["level"].max() >= 2 and spy[chain]  # not vacuous, and the path ran
 
 
 def _all_results(table: pd.DataFrame, mode: str = "any_start") -> dict[str, pd.DataFrame]:
@@ -82,38 +99,109 @@ def _all_results(table: pd.DataFrame, mode: str = "any_start") -> dict[str, pd.D
 
 @pytest.mark.parametrize("parts", [1, 3])
 @pytest.mark.parametrize("mode", ["any_start", "first_entry"])
-def test_every_funnel_function_identical_to_the_asof_chain(log, mode, parts, spy, monkeypatch):
+def test_every_funnel_function_identical_to_the_asof_chain(log, mode, parts, chain, spy, monkeypatch):
     # parts: the users cut into ranges chained in parallel threads (forced on this small log)
     monkeypatch.setattr(farr, "MIN_ROWS_PER_PART", 1 if parts > 1 else 10**12)
     monkeypatch.setattr(farr.os, "cpu_count", lambda: parts)
     fast = _all_results(log, mode)
-    assert spy
+    assert spy[chain]
     monkeypatch.setattr(funnels, "CHAIN", "asof")
-    calls = len(spy)
+    calls = len(spy["numpy"]) + len(spy["kernel"])
     slow = _all_results(log, mode)
-    assert len(spy) == calls  # the second run did take the ASOF chain
+    assert len(spy["numpy"]) + len(spy["kernel"]) == calls  # the second run did take the ASOF chain
     for name, frame in fast.items():
         pd.testing.assert_frame_equal(frame, slow[name], check_dtype=False, obj=name)
     assert fast["funnel"]["users"].iloc[-1] > 0
 
 
-def test_ids_too_far_apart_to_pack_fall_back_to_the_asof_chain(log, spy):
+def test_ids_too_far_apart_to_pack_fall_back_to_the_asof_chain(log, chain, spy):
     spread = log.assign(user_id=log["user_id"] * (2**40))  # user bits + time bits > 63
     ours = funnels.user_levels(spread, list(STEPS), "1d").to_frame()
     theirs = clickhouse_levels(spread, STEPS, 86_400)
     pd.testing.assert_frame_equal(ours.reset_index(drop=True), theirs, check_dtype=False)
-    assert not spy
+    assert not spy["numpy"] and not spy["kernel"]
 
 
-def test_text_user_ids_take_the_asof_chain(log, spy):
+def test_text_user_ids_take_the_asof_chain(log, chain, spy):
     text = log.assign(user_id="u" + log["user_id"].astype(str).str.zfill(6))
     ours = funnels.funnel(text, list(STEPS), "1d").to_frame()
     expected = funnels.funnel(log, list(STEPS), "1d").to_frame()
     pd.testing.assert_frame_equal(ours, expected)
-    assert len(spy) == 1  # only the integer-id run
+    assert len(spy[chain]) == 1  # only the integer-id run
 
 
-def test_negative_ids_and_times_before_1970_pack_with_offsets(spy, monkeypatch):
+@pytest.mark.parametrize("order", ["as_generated", "by_user", "by_user_and_time"])
+def test_kernel_levels_identical_to_clickhouse_whatever_the_row_order(log, order, spy, monkeypatch):
+    # rows out of order are regrouped by user (counting sort); rows grouped by user are walked as they come
+    monkeypatch.setattr(funnels, "CHAIN", "kernel")
+    frame = {
+        "as_generated": log,
+        "by_user": log.sort_values("user_id", kind="stable"),
+        "by_user_and_time": log.sort_values(["user_id", "ts"]),
+    }[order]
+    ours = funnels.user_levels(frame, list(STEPS), "1d").to_frame()
+    pd.testing.assert_frame_equal(ours, clickhouse_levels(log, STEPS, 86_400), check_dtype=False)
+    assert spy["kernel"] and ours["level"].max() >= 3
+
+
+def test_kernel_sorts_ids_too_sparse_for_a_counting_sort(log, spy, monkeypatch):
+    monkeypatch.setattr(funnels, "CHAIN", "kernel")
+    sparse = log.assign(user_id=log["user_id"] * 10_007)  # range ~ 30M ids for ~10k step events
+    ours = funnels.user_levels(sparse, list(STEPS), "1d").to_frame()
+    pd.testing.assert_frame_equal(ours, clickhouse_levels(sparse, STEPS, 86_400), check_dtype=False)
+    assert spy["kernel"]
+
+
+def test_auto_takes_the_kernel_from_the_size_where_it_pays(log, spy, monkeypatch):
+    monkeypatch.setattr(funnels, "KERNEL_MIN_ROWS", len(log) + 1)
+    monkeypatch.setattr(fker, "_loaded", [])  # a fresh process: numba's fixed cost not yet paid
+    funnels.funnel(log, list(STEPS), "1d")
+    assert spy["numpy"] and not spy["kernel"]
+    monkeypatch.setattr(funnels, "KERNEL_MIN_ROWS", len(log))
+    funnels.funnel(log, list(STEPS), "1d")
+    assert spy["kernel"]
+
+
+@pytest.mark.parametrize("why", ["numba_import_fails", "switched_off"])
+def test_without_the_kernel_the_numpy_chain_gives_the_same_levels(log, why, spy, monkeypatch):
+    monkeypatch.setattr(funnels, "CHAIN", "kernel")
+    if why == "numba_import_fails":
+
+        def no_numba():
+            raise ImportError("No module named 'numba'")
+
+        monkeypatch.setattr(fker, "compiled", no_numba)
+        monkeypatch.setattr(fker, "_compiled", [])
+    else:
+        monkeypatch.setenv("JOURNEY_FUNNEL_KERNEL", "0")
+    ours = funnels.user_levels(log, list(STEPS), "1d").to_frame()
+    pd.testing.assert_frame_equal(ours, clickhouse_levels(log, STEPS, 86_400), check_dtype=False)
+    assert spy["numpy"] and not spy["kernel"]
+
+
+def test_kernel_compiles_without_a_writable_cache(monkeypatch):
+    # numba raises RuntimeError at decoration when no cache location is writable (a read-only
+    # install without a home); the kernel then compiles in the process instead of failing
+    numba = pytest.importorskip("numba")
+    original = numba.njit
+
+    def no_cache(*args, **kwargs):
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function '_levels': no locator available for file")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", no_cache)
+    monkeypatch.setattr(fker, "_compiled", [])
+    kernel = fker.compiled()
+    assert isinstance(kernel._cache, numba.core.caching.NullCache)  # compiled here, not cached
+    # user 0: codes 1 then 2 one second apart -> level 2; user 1: code 2 only -> level 0
+    layout = fker.KernelLayout(umin=0, tmin=0, user_span=1, time_bits=2, code_bits=2)
+    keys = np.array([(0 << 4) | (0 << 2) | 1, (0 << 4) | (1 << 2) | 2, (1 << 4) | (0 << 2) | 2], dtype=np.int64)
+    hist, *_ = kernel(keys, 0, layout.user_span, layout.low_bits, layout.code_bits, np.array([1, 2]), 5, False, False)
+    assert hist.tolist() == [1, 0, 1]
+
+
+def test_negative_ids_and_times_before_1970_pack_with_offsets(chain, spy, monkeypatch):
     # offsets make every packed part non-negative; ClickHouse's DateTime cannot go before 1970,
     # so the reference here is the ASOF chain on the same table
     frame = make_funnel_events(users=400, seed=5)
@@ -122,7 +210,7 @@ def test_negative_ids_and_times_before_1970_pack_with_offsets(spy, monkeypatch):
     monkeypatch.setattr(funnels, "CHAIN", "asof")
     slow = funnels.user_levels(frame, list(STEPS), "1d").to_frame()
     pd.testing.assert_frame_equal(fast, slow)
-    assert spy and fast["level"].max() >= 3
+    assert spy[chain] and fast["level"].max() >= 3
 
 
 def test_user_ranges_cover_every_user_once():

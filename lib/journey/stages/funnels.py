@@ -26,8 +26,10 @@ lets one event serve both steps, as in ClickHouse.
 How it runs: one ASOF join per step (see :mod:`journey.stages.funnels_sql`); pandas only sees
 counts per level. With DuckDB in this process and integer user ids, the engine scans and
 encodes the step events and the joins run as binary searches over sorted keys
-(:mod:`journey.stages.funnels_arrays`, same results, several times faster). Nothing is sampled
-or simulated.
+(:mod:`journey.stages.funnels_arrays`, same results, several times faster); from
+``KERNEL_MIN_ROWS`` events a compiled numba kernel walks each user's events once instead
+(:mod:`journey.stages.funnels_kernel`, same results; below that size loading numba costs more
+than it saves). Nothing is sampled or simulated.
 """
 
 from __future__ import annotations
@@ -47,14 +49,23 @@ from journey.data.event_input import absent_steps, check_steps, parse_window, pr
 from journey.data.sources import DataLike, backend_of, store_arrow
 from journey.display.results import TableResult
 from journey.stages import funnels_arrays as farr
+from journey.stages import funnels_kernel as fker
 from journey.stages import funnels_sql as fsql
 from journey.validation import check_option, input_error
 
 MODES = ("any_start", "first_entry")
-# "auto": sorted-array chain where it applies (DuckDB in process, integer user ids), else the
-# ASOF chain; "asof": always the ASOF chain. Tests set it to run both on the same input.
+# "auto": the compiled kernel where it applies (DuckDB in process, integer user ids, numba
+# importable, at least KERNEL_MIN_ROWS events), else the numpy sorted-array chain, else the ASOF
+# chain; "kernel": the kernel at any size; "numpy": never the kernel; "asof": always the ASOF
+# chain. Tests and the benchmark set it to run each path on the same input.
 CHAIN = "auto"
 NO_EVENTS = "no events in the data (check the date window)"
+# The compiled kernel saves ~0.6 s per funnel on 20M events (12M step events) over the numpy chain,
+# but loading numba costs ~0.8-1 s per process (import and compiler set-up, on 2 shared cores);
+# so a fresh process takes it from 40M events, and a process that has loaded it already from 1M
+# (benchmarks/bench_funnels.py measures both paths).
+KERNEL_MIN_ROWS = 40_000_000
+KERNEL_LOADED_MIN_ROWS = 1_000_000
 DEFAULT_ATTRIBUTION = "step:1"
 
 
@@ -164,14 +175,15 @@ class _Prepared:
     """Validated input plus lazily built engine results shared by the public functions."""
 
     __slots__ = (
-        "_reach", "_temps", "absent", "arrays", "chain", "con", "ibis_counts", "ibis_reach", "ibis_valid", "status",
-        "steps", "table", "window_s",
+        "_reach", "_temps", "absent", "arrays", "chain", "con", "detail", "ibis_counts", "ibis_reach", "ibis_valid",
+        "status", "steps", "table", "window_s",
     )  # fmt: skip
 
     def __init__(self, table: ibis.Table, steps: tuple[str, ...], window_s: int, status: str) -> None:
         self.table, self.steps, self.window_s, self.status = table, steps, window_s, status
         self.chain: fsql.DuckDBChain | None = None  # DuckDB: the chain as session temp tables
-        self.arrays: farr.ValidSteps | None = None  # DuckDB fast path: the chain as sorted arrays
+        self.arrays: farr.ValidSteps | fker.KernelChain | None = None  # DuckDB fast paths
+        self.detail = True  # False: only the counts per step are needed (no reach table)
         self.con = None
         self.ibis_counts: ibis.Table | None = None
         self.ibis_reach: ibis.Table | None = None
@@ -230,20 +242,35 @@ class _Prepared:
         """``u, t, s``: the valid step-k events and their chain starts."""
         if self.chain is None:
             return self.ibis_valid[k - 1]
-        if self.arrays is not None:
+        if isinstance(self.arrays, farr.ValidSteps):
             return store_arrow(self.con, self._temp_name(f"valid{k}"), self.arrays.valid_events(k), temp=True)
         return self.con.table(self.chain.table(k))
 
     def chain_step(self, k: int) -> ibis.Table:
         """``u, t``: per user at level >= k, the second of the counted chain's first step-k event."""
+        if isinstance(self.arrays, fker.KernelChain):
+            return store_arrow(self.con, self._temp_name(f"chain{k}"), self.arrays.chain_step(k), temp=True)
         return fsql.chain_step(self.valid_table(k), fsql.levels(self.reach), k)
 
-    def array_chain(self, stats: tuple, mode: str) -> farr.ValidSteps | None:
-        """The chain as sorted arrays from the scanned step table (``stats``: its rows and
-        ranges), or ``None`` when the ids do not pack into 63 bits (the caller then runs the
-        ASOF chain on the same table)."""
+    def array_chain(self, stats: tuple, mode: str, *, kernel: bool) -> farr.ValidSteps | fker.KernelChain | None:
+        """The chain from the scanned step table (``stats``: its rows and ranges) by the compiled
+        kernel or, without numba, as sorted numpy arrays; ``None`` when the ids do not pack into
+        63 bits (the caller then runs the ASOF chain on the same table)."""
         chain = self.chain
         rows, *bounds = stats
+        step_code = [chain.codes[step] for step in self.steps]
+        raw = self.con.con
+        packed = fker.layout_for(*bounds, max(chain.codes.values())) if kernel else None
+        if packed is not None:
+            spans = farr.user_ranges(packed, rows)  # type: ignore[arg-type]
+
+            def fetch_keys(part: int) -> np.ndarray:
+                users = spans[part] if len(spans) > 1 else None
+                return raw.execute(fker.key_sql(chain.base, packed, users)).fetch_arrow_table()["k"].to_numpy()
+
+            done = fker.run_parts(fetch_keys, spans, packed, step_code, self.window_s, mode, self.detail)  # type: ignore[arg-type]
+            chain.drop_base(self.run)
+            return done
         layout = farr.layout_for(*bounds, max(chain.codes.values()))
         if layout is None:
             return None
@@ -256,7 +283,6 @@ class _Prepared:
 
         parts = farr.sorted_keys(fetch, len(ranges))
         chain.drop_base(self.run)
-        step_code = [chain.codes[step] for step in self.steps]
         return farr.chain_parts(parts, layout, step_code, self.window_s, mode)  # type: ignore[arg-type]
 
     def close(self) -> None:
@@ -282,19 +308,27 @@ def _prepare(
     event: str,
     mode: str,
     extra: Sequence[str] = (),
+    detail: bool = True,
 ) -> Iterator[_Prepared]:
     steps = check_steps(steps)
     window_s = parse_window(window)
     check_option("mode", mode, MODES)
     table = prepare_events(events, user_id=user_id, ts=ts, event=event, extra=extra)
-    if row_count(table) == 0:
+    rows = row_count(table)
+    if rows == 0:
         yield _Prepared(table, steps, window_s, NO_EVENTS)
         return
     prep = _Prepared(table, steps, window_s, "ok")
+    prep.detail = detail
     names = dict(user_id=user_id, ts=ts, event=event, mode=mode)
+    warming: fker.WarmUp | None = None
     try:
         if fsql.can_use_duckdb_sql(table):
             prep.con = backend_of(table)
+            pays = rows >= KERNEL_MIN_ROWS or (fker.loaded() and rows >= KERNEL_LOADED_MIN_ROWS)
+            big = CHAIN == "kernel" or (CHAIN == "auto" and pays)
+            use_kernel = big and table[user_id].type().is_integer() and fker.available()
+            warming = fker.WarmUp() if use_kernel else None
             prefix = f"_journey_funnel_{uuid.uuid4().hex}"
             prep.chain = fsql.DuckDBChain(table, steps, window_s, **names, prefix=prefix)  # type: ignore[arg-type]
             present, stats = prep.chain.scan(prep.run)
@@ -302,8 +336,10 @@ def _prepare(
             # matches) runs only when a step is absent
             if set(prep.chain.codes.values()) - present:
                 prep.absent = absent_steps(table, steps, event)
-            if CHAIN == "auto" and stats[0] > 0 and table[user_id].type().is_integer():
-                prep.arrays = prep.array_chain(stats, mode)
+            if warming is not None:
+                use_kernel = warming.ready()
+            if CHAIN != "asof" and stats[0] > 0 and table[user_id].type().is_integer():
+                prep.arrays = prep.array_chain(stats, mode, kernel=use_kernel)
             if prep.arrays is None:
                 prep.chain.build_chain(prep.run)
         else:
@@ -316,6 +352,8 @@ def _prepare(
             warnings.warn(absent_text(prep.absent), StepsAbsentWarning, stacklevel=4)
         yield prep
     finally:
+        if warming is not None:
+            warming.ready()  # never leave the loading thread behind (the scan may have failed)
         prep.close()
 
 
@@ -392,7 +430,10 @@ def funnel(
             "parameter 'attribution'", f"is {attribution!r} with by='first_touch_channel'", "a breakdown column as by"
         )
     extra = [] if by is None else ([channel] if by == "first_touch_channel" else [by])
-    with _prepare(events, steps, window, user_id=user_id, ts=ts, event=event, mode=mode, extra=extra) as prep:
+    detail = by is not None  # without a breakdown only the counts per step are needed
+    with _prepare(
+        events, steps, window, user_id=user_id, ts=ts, event=event, mode=mode, extra=extra, detail=detail
+    ) as prep:
         columns = ([by] if by else []) + ["step", "users", "conversion_from_start", "conversion_from_previous"]
         if prep.empty:
             return Funnel(prep.steps, prep.window_s, mode, by, prep.status, pd.DataFrame(columns=columns))
