@@ -45,3 +45,26 @@ def test_daily_table_has_one_row_per_user_and_day(con):
 def test_unknown_experiment_lists_known_ones(con):
     with pytest.raises(JourneyInputError, match="onboarding-email"):
         analysis_table(con[0], "nope")
+
+
+@pytest.mark.parametrize(("table", "column"), [("assignments", "assigned_at"), ("events", "ts"), ("orders", "ts")])
+def test_tables_with_naive_timestamps_are_rejected_by_the_input_layer(tmp_path, table, column):
+    # Every reader goes through event_input.prepare_table: a naive timestamp would shift every
+    # exposure window by the writer's UTC offset, so it is refused as funnel refuses it.
+    tables = make_sample(users=300, seed=5)
+    tables[table][column] = tables[table][column].dt.tz_localize(None)
+    for name, frame in tables.items():
+        frame.to_parquet(tmp_path / f"{name}.parquet")
+    with pytest.raises(
+        JourneyInputError, match=rf"column {column!r} has timezone-naive values; expected UTC timestamps"
+    ):
+        analysis_table(sources.connect(tmp_path), "checkout-redesign").to_pandas()
+
+
+def test_a_missing_event_column_names_the_table_and_the_column(tmp_path):
+    tables = make_sample(users=300, seed=5)
+    tables["events"] = tables["events"].drop(columns="session_id")
+    for name, frame in tables.items():
+        frame.to_parquet(tmp_path / f"{name}.parquet")
+    with pytest.raises(JourneyInputError, match=r"missing column 'session_id'"):
+        analysis_table(sources.connect(tmp_path), "checkout-redesign")

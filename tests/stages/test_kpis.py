@@ -96,3 +96,11 @@ def test_repeat_purchase_rate():
     row = stages.repeat_purchase(frame).to_frame().iloc[0]
     assert (row["buyers"], row["repeat_buyers"]) == (2, 1) and row["repeat_rate"] == 0.5
     assert row["support_tickets_per_buyer"] == 0.5
+
+
+def test_conversion_by_page_load_rejects_load_times_stored_as_text() -> None:
+    from journey.validation import JourneyInputError
+
+    log = event_log([(1, 0, "landing_view", "s1", "850")], columns={"session_id": "s", "page_load_ms": "0"})
+    with pytest.raises(JourneyInputError, match=r"column 'page_load_ms' has type string; expected numbers"):
+        stages.conversion_by_page_load(log)

@@ -9,6 +9,7 @@ from scipy import stats
 
 from journey.datasets import make_sample
 from journey.stages import propensity
+from journey.validation import JourneyInputError
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +72,9 @@ def test_deciles_and_export(model, tmp_path):
 def test_no_events_status(events):
     result = propensity.fit(events.iloc[:0])
     assert "no events" in result.status and np.isnan(result.auc)
+
+
+def test_page_load_as_text_is_rejected_by_the_input_layer(events):
+    text_loads = events.assign(page_load_ms=events["page_load_ms"].astype(str))
+    with pytest.raises(JourneyInputError, match=r"column 'page_load_ms' has type string; expected numbers"):
+        propensity.features(text_loads, "28d")

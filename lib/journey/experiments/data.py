@@ -21,7 +21,8 @@ import datetime as dt
 import ibis
 from ibis import _
 
-from journey.data.sources import DataLike, as_table, connect
+from journey.data.event_input import prepare_table
+from journey.data.sources import DataLike, connect
 from journey.validation import input_error, quote_list
 
 OUTCOMES = (
@@ -45,12 +46,24 @@ def _backend(source: DataLike):
     return source if hasattr(source, "table") else connect(source)
 
 
+# the event columns the per-user table reads (segments come from the first event after exposure)
+EVENT_COLUMNS = ["user_id", "event", "session_id", "device", "country", "channel"]
+
+
+def _events(con, columns: list[str], numeric: list[str]) -> ibis.Table:
+    """The events table through the one input layer: columns present, ``ts`` in UTC, numbers numeric."""
+    return prepare_table(con, table="events", columns=columns, timestamps=["ts"], numeric=numeric)
+
+
 def _until(table: ibis.Table, column: str, until: dt.datetime | None) -> ibis.Table:
     return table if until is None else table.filter(table[column] < ibis.literal(until))
 
 
 def _assignments(con, experiment: str, until: dt.datetime | None = None) -> ibis.Table:
-    assignments = _until(as_table(con, "assignments"), "assigned_at", until)
+    table = prepare_table(
+        con, table="assignments", columns=["experiment", "user_id", "variant"], timestamps=["assigned_at"]
+    )
+    assignments = _until(table, "assigned_at", until)
     sel = assignments.filter(assignments.experiment == experiment)
     if sel.count().execute() == 0:
         known = sorted(assignments.select("experiment").distinct().to_pandas()["experiment"].tolist())
@@ -80,8 +93,10 @@ def analysis_table(
         raise input_error("windows", f"exposure_days={exposure_days}, pre_days={pre_days}", "positive day counts")
     con = _backend(source)
     a = _assignments(con, experiment, until)
-    events = _until(as_table(con, "events"), "ts", until)
-    orders = _until(as_table(con, "orders"), "ts", until)
+    events = _until(_events(con, EVENT_COLUMNS, numeric=["page_load_ms"]), "ts", until)
+    orders = _until(
+        prepare_table(con, table="orders", columns=["user_id"], timestamps=["ts"], numeric=["revenue"]), "ts", until
+    )
     window = ibis.interval(days=exposure_days)
     pre = ibis.interval(days=pre_days)
 
@@ -129,7 +144,7 @@ def daily_table(
     :data:`journey.experiments.spec.DAILY_COLUMNS` lets a playbook's ``novelty`` name."""
     con = _backend(source)
     a = _assignments(con, experiment, until)
-    events = _until(as_table(con, "events"), "ts", until)
+    events = _until(_events(con, ["user_id", "event"], numeric=["revenue"]), "ts", until)
     ev = events.join(a.select("user_id", "assigned_at"), "user_id")
     ev = ev.mutate(
         days_since_exposure=((ev.ts.epoch_seconds() - ev.assigned_at.epoch_seconds()) / 86_400).floor().cast("int64")

@@ -208,7 +208,7 @@ def conversion_by_page_load(
     events: DataLike, edges: Sequence[float] = PAGE_LOAD_EDGES, outcome_event: str = "purchase"
 ) -> StageTable:
     """Sessions by the landing page's load time bucket, and the share with ``outcome_event`` in the session."""
-    table = prepare_events(events, extra=["session_id", "page_load_ms"])
+    table = prepare_events(events, extra=["session_id"], numeric=["page_load_ms"])
     columns = ["page_load", "sessions", "conversion"]
     if row_count(table) == 0:
         return _empty("decision", "page load", columns)

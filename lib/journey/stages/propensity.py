@@ -79,7 +79,7 @@ def features(
 ) -> pd.DataFrame:
     """One row per user: the raw features and ``converted`` (definitions in the module docstring)."""
     window_s = parse_window(window)
-    table = prepare_events(events, extra=[channel, "device", "session_id", "page_load_ms"])
+    table = prepare_events(events, extra=[channel, "device", "session_id"], numeric=["page_load_ms"])
     t = table.mutate(sec=seconds(table, "ts"))
     first = t.group_by(fu=t.user_id).aggregate(
         t0=t.sec.min(),
@@ -125,7 +125,7 @@ def fit(
     if not 0 < alpha < 1:
         raise input_error("parameter 'alpha'", f"is {alpha!r}", "a number between 0 and 1")
     window_s = parse_window(window)
-    table = prepare_events(events, extra=[channel, "device", "session_id", "page_load_ms"])
+    table = prepare_events(events, extra=[channel, "device", "session_id"], numeric=["page_load_ms"])
     if row_count(table) == 0:
         return _empty(outcome_event, window_s, alpha, "no events in the data")
     raw = features(table, window_s, outcome_event, channel)
