@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from journey.display.text import MINUS, percent, points
+from journey.display.text import percent, points, significant
 from journey.experiments.analyze import ExperimentResult, MetricResult
 from journey.experiments.sequential import obrien_fleming_bounds
 
@@ -57,7 +57,7 @@ def _absolute(r: MetricResult, value: float) -> str:
     """An absolute effect in its unit: percentage points for rates, the metric's own unit otherwise."""
     if r.kind == "proportion":
         return points(value, 2)
-    return f"{value:+.3g}".replace("-", MINUS)
+    return significant(value, signed=True)
 
 
 def _ship_reason(top: MetricResult, alpha: float) -> str:
@@ -65,7 +65,7 @@ def _ship_reason(top: MetricResult, alpha: float) -> str:
     c = top.comparison
     return (
         f"{top.metric} improves by {percent(top.rel_effect_size, signed=True)} "
-        f"({_absolute(top, c.effect_size)}, {1 - alpha:.0%} CI {_absolute(top, c.effect_ci_lower)} to "
+        f"({_absolute(top, c.effect_size)}, {percent(1 - alpha, 0)} CI {_absolute(top, c.effect_ci_lower)} to "
         f"{_absolute(top, c.effect_ci_upper)}; adjusted p = {top.pvalue_adjusted:.2g}) "
         "and every guardrail is within its margin."
     )

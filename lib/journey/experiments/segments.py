@@ -21,6 +21,7 @@ import pandas as pd
 
 from journey.data.sources import DataLike, as_table
 from journey.display.results import ResultMixin, display_frame
+from journey.display.text import significant
 from journey.experiments.analyze import (
     FRAME_COLUMNS,
     SHOWN_COLUMNS,
@@ -183,7 +184,7 @@ class NoveltyResult(ResultMixin):
         direction = "shrinks" if self.slope < 0 else "grows"
         if self.flagged:
             return (
-                f"The effect {direction} with days since exposure ({self.slope:+.3g} per day, p = "
+                f"The effect {direction} with days since exposure ({significant(self.slope, signed=True)} per day, p = "
                 f"{self.pvalue:.2g}): a novelty or learning effect; judge the later days."
             )
         return f"No trend in the effect over days since exposure (p = {self.pvalue:.2g})."

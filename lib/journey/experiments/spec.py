@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from journey import config
+from journey.display.text import percent
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.power import sample_size
 from journey.validation import check_cron, input_error, quote_list
@@ -290,7 +291,7 @@ def new_experiment(
     path.parent.mkdir(parents=True, exist_ok=True)
     header = (
         f"# Experiment playbook (journey experiment new). Sample size: {n:,} users per arm to detect a "
-        f"{mde:.0%} relative change\n# from a {baseline:.1%} baseline at alpha 0.05, power 0.8.\n"
+        f"{percent(mde, 0)} relative change\n# from a {percent(baseline)} baseline at alpha 0.05, power 0.8.\n"
     )
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:

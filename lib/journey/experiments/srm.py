@@ -16,6 +16,7 @@ import pandas as pd
 
 from journey.data.sources import DataLike, as_table
 from journey.display.results import ResultMixin
+from journey.display.text import percent
 from journey.stats import dist
 from journey.validation import input_error, quote_list, require_columns
 
@@ -58,7 +59,9 @@ class SRMResult(ResultMixin):
 
     def sentence(self) -> str:
         """One plain sentence for the readout."""
-        shares = ", ".join(f"{v} {c / max(self.n_obs, 1):.1%}" for v, c in zip(self.variants, self.counts, strict=True))
+        shares = ", ".join(
+            f"{v} {percent(c / max(self.n_obs, 1))}" for v, c in zip(self.variants, self.counts, strict=True)
+        )
         if self.flagged:
             return (
                 f"Sample ratio mismatch: the split ({shares}) is not the planned one (chi-square p = "
