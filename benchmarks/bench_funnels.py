@@ -31,6 +31,30 @@ STEPS = ["landing_view", "product_view", "add_to_cart", "checkout_start", "purch
 WINDOW_S = 7 * 86_400
 COHORT_EVENT, RETURN_EVENTS, PERIODS = "landing_view", ["purchase", "repeat_purchase"], 12
 JOBS = ("ours_funnel", "ours_funnel_kernel", "chdb_funnel", "ours_cohorts", "chdb_cohorts")
+CHECK = "check_levels"  # untimed: every user's level from both our paths against windowFunnel
+
+
+def check_levels(parquet: str) -> dict:
+    """Per-user levels of our numpy chain and kernel against ClickHouse's, on the whole file."""
+    import chdb
+
+    from journey.data import sources
+    from journey.stages import funnels
+
+    conds = ", ".join(f"event = '{s}'" for s in STEPS)
+    theirs = chdb.query(
+        f"SELECT user_id, windowFunnel({WINDOW_S})(toDateTime(ts), {conds}) AS level "
+        f"FROM file('{parquet}', Parquet) GROUP BY user_id",
+        "DataFrame",
+    ).astype({"user_id": "int64", "level": "int64"})
+    events = sources.connect(str(Path(parquet).parent)).table("events")
+    out = {"users": len(theirs)}
+    for chain in ("numpy", "kernel"):
+        funnels.CHAIN = chain
+        ours = funnels.user_levels(events, STEPS, WINDOW_S).to_frame()
+        merged = ours.merge(theirs, on="user_id", how="outer", suffixes=("", "_ch"))
+        out[f"{chain}_mismatched"] = int((merged["level"] != merged["level_ch"]).sum())
+    return out
 
 
 def build_parquet(path: Path, users: int, seed: int, generator: str) -> None:
@@ -64,6 +88,8 @@ def build_parquet(path: Path, users: int, seed: int, generator: str) -> None:
 def run_job(job: str, parquet: str) -> dict:
     """One measured job (runs in a child process)."""
     start = time.perf_counter()
+    if job == CHECK:
+        return {"job": job, "engine_s": 0.0, "import_s": 0.0, "result": check_levels(parquet)}
     if job.startswith("chdb"):
         import chdb
 
@@ -146,7 +172,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per job; the fastest is reported")
     parser.add_argument("--only", choices=("funnel", "cohorts"), help="time one of the two comparisons")
     parser.add_argument("--out", type=Path, default=None, help="folder for the generated parquet")
-    parser.add_argument("--job", choices=JOBS, help=argparse.SUPPRESS)
+    parser.add_argument("--job", choices=(*JOBS, CHECK), help=argparse.SUPPRESS)
     parser.add_argument("--parquet", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.job:
@@ -203,6 +229,12 @@ def main() -> None:
         if not same:
             print(f"  ours {ours['result'][:8]}\n  chdb {theirs['result'][:8]}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if "funnel" in whats:
+        check = measure(CHECK, parquet)["result"]
+        print(
+            f"levels per user vs windowFunnel ({check['users']:,} users): numpy chain {check['numpy_mismatched']} "
+            f"differ, kernel {check['kernel_mismatched']} differ"
+        )
 
 
 if __name__ == "__main__":
