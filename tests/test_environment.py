@@ -69,3 +69,20 @@ def test_reports_folder_exists_in_a_clone_with_only_its_readme_tracked():
     )
     assert ignored.stdout.split() == ["reports/index.html", "reports/weekly/run-1/overview.html"]
     assert "! -name README.md" in (ROOT / "Makefile").read_text()  # make clean-reports keeps it
+
+
+def test_readme_layout_names_every_library_module():
+    # The layout reads as the README says: each subpackage and each module file of lib/journey
+    # appears in the README's annotated tree (between 'lib/journey/' and 'data/').
+    text = (ROOT / "README.md").read_text()
+    tree = text[text.index("lib/journey/   ") : text.index("\ndata/ ")]
+    library = ROOT / "lib" / "journey"
+    missing = []
+    for path in sorted(library.rglob("*.py")):
+        if path.name == "__init__.py" or "__pycache__" in path.parts:
+            continue
+        if not re.search(rf"(?<![\w/]){re.escape(path.name)}(?!\w)", tree):
+            missing.append(str(path.relative_to(library)))
+    packages = sorted(p.name for p in library.iterdir() if (p / "__init__.py").exists())
+    missing += [f"{name}/" for name in packages if f"  {name}/ " not in tree]
+    assert not missing, f"README layout does not mention: {missing}"

@@ -18,8 +18,9 @@ The library is grouped by job; each subpackage's docstring says what lives there
 The short names analysts write (``from journey import funnels, retention, sources``) are kept
 as aliases of the modules' homes, imported on first use so that importing ``journey`` stays
 fast in notebooks and worker processes. The one module imported eagerly is
-:mod:`journey.data.duckdb_compat`: it must run before ibis first fetches from DuckDB, wherever
-that happens (DuckDB itself imports in about 0.1 s).
+:mod:`journey.data.duckdb_compat`, which must be in place before ibis first fetches from DuckDB,
+wherever that happens; it does not import DuckDB itself but installs an import hook that patches
+DuckDB the moment anything imports it.
 """
 
 from __future__ import annotations
