@@ -86,3 +86,10 @@ def test_readme_layout_names_every_library_module():
     packages = sorted(p.name for p in library.iterdir() if (p / "__init__.py").exists())
     missing += [f"{name}/" for name in packages if f"  {name}/ " not in tree]
     assert not missing, f"README layout does not mention: {missing}"
+
+
+def test_the_suite_runs_the_docstring_examples_of_the_library():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "lib" in config["testpaths"] and "--doctest-modules" in config["addopts"]
+    examples = [p for p in (ROOT / "lib" / "journey").rglob("*.py") if ">>> " in p.read_text(encoding="utf-8")]
+    assert len(examples) >= 10  # modules whose examples run as tests (26 examples when this was written)
