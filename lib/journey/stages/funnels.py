@@ -183,7 +183,7 @@ class _Prepared:
         self.table, self.steps, self.window_s, self.status = table, steps, window_s, status
         self.chain: fsql.DuckDBChain | None = None  # DuckDB: the chain as session temp tables
         self.arrays: farr.ValidSteps | fker.KernelChain | None = None  # DuckDB fast paths
-        self.detail = True  # False: only the counts per step are needed (no reach table)
+        self.detail = 1  # 0: only the counts per step are needed; 2: also the chains' step events
         self.con = None
         self.ibis_counts: ibis.Table | None = None
         self.ibis_reach: ibis.Table | None = None
@@ -308,7 +308,7 @@ def _prepare(
     event: str,
     mode: str,
     extra: Sequence[str] = (),
-    detail: bool = True,
+    detail: int = 1,
 ) -> Iterator[_Prepared]:
     steps = check_steps(steps)
     window_s = parse_window(window)
@@ -430,7 +430,9 @@ def funnel(
             "parameter 'attribution'", f"is {attribution!r} with by='first_touch_channel'", "a breakdown column as by"
         )
     extra = [] if by is None else ([channel] if by == "first_touch_channel" else [by])
-    detail = by is not None  # without a breakdown only the counts per step are needed
+    # what the kernel keeps: counts only without a breakdown, the chains' step events for step:k
+    chain_steps = by not in (None, "first_touch_channel") and attribution not in ("step:1", "first_touch", "last_touch")
+    detail = 0 if by is None else (2 if chain_steps else 1)
     with _prepare(
         events, steps, window, user_id=user_id, ts=ts, event=event, mode=mode, extra=extra, detail=detail
     ) as prep:

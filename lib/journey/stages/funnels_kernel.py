@@ -82,10 +82,11 @@ def key_sql(base: str, layout: KernelLayout, users: tuple[int, int] | None = Non
 @dataclass(frozen=True, slots=True)
 class KernelChain:
     """The kernel's answers, per user range: ``hist`` (users per level, index 0 = level 0 among
-    users with a step event) and, when the detail was asked for, per user with a step event:
-    ``users`` (offsets), ``first_t`` / ``first_s`` (``[user, k]``: the first second step k + 1
-    was reached and that event's chain start) and ``chain_t`` (the first step-(k + 1) event
-    continuing the counted chain); -1 where none. Times are offsets from ``layout.tmin``."""
+    users with a step event) and, with ``detail`` >= 1, per user with a step event: ``users``
+    (offsets), ``first_t`` / ``first_s`` (``[user, k]``: the first second step k + 1 was reached
+    and that event's chain start), with ``detail`` 2 also ``chain_t`` (the first step-(k + 1)
+    event continuing the counted chain); -1 where none. Times are offsets from ``layout.tmin``.
+    Only what was asked for is allocated: the per-user arrays take 8 bytes per user and step each."""
 
     layout: KernelLayout
     hist: np.ndarray
@@ -112,7 +113,8 @@ class KernelChain:
         )
 
     def chain_step(self, k: int) -> pa.Table:
-        """``u, t``: per user at level >= k, the second of the counted chain's first step-k event."""
+        """``u, t``: per user at level >= k, the second of the counted chain's first step-k event
+        (run with ``detail=2``)."""
         column = self.chain_t[:, k - 1]
         keep = column >= 0
         return pa.table({"u": self.users[keep] + self.layout.umin, "t": column[keep] + self.layout.tmin})
@@ -125,9 +127,11 @@ def run_parts(
     step_code: Sequence[int],
     window_s: int,
     mode: Mode,
-    detail: bool,
+    detail: int,
 ) -> KernelChain:
-    """Fetch each user range's keys (one engine thread, in order) and walk each in its own thread."""
+    """Fetch each user range's keys (one engine thread, in order) and walk each in its own thread.
+    ``detail``: 0 the counts per level only, 1 also the first reach per user and step, 2 also the
+    counted chain's step events (for ``attribution="step:k"``)."""
     kernel = compiled()
     codes = np.asarray(step_code, dtype=np.int64)
 
@@ -150,7 +154,7 @@ def run_parts(
         done = [f.result() for f in [cpu.submit(lambda p=p: walk(p, fetched[p].result())) for p in range(len(ranges))]]
     hist = np.sum([d[0] for d in done], axis=0)
     out = np.concatenate([d[2] for d in done], axis=1)
-    return KernelChain(layout, hist, np.concatenate([d[1] for d in done]), out[0], out[1], out[2])
+    return KernelChain(layout, hist, np.concatenate([d[1] for d in done]), out[0], out[1], out[-1])
 
 
 class WarmUp:
@@ -170,7 +174,7 @@ class WarmUp:
         try:
             kernel = compiled()
             # the same argument types as run_parts: loads the cached machine code now
-            kernel(np.zeros(1, dtype=np.int64), 0, 0, 1, 1, np.ones(1, dtype=np.int64), 1, False, False)
+            kernel(np.zeros(1, dtype=np.int64), 0, 0, 1, 1, np.ones(1, dtype=np.int64), 1, False, 0)
             self.loaded = True
             _loaded.append(time.perf_counter() - started)
         except Exception:  # noqa: BLE001 - any failure to load means the numpy chain
@@ -309,7 +313,7 @@ def _regroup(keys, ubase, span, low_bits):
 def _levels(keys, ubase, span, low_bits, code_bits, codes, window, first_entry, detail):
     """Levels of every user in ``keys`` (user offsets ``ubase``..``ubase + span``; the caller
     sorts keys whose users are too sparse for :func:`_regroup`): the histogram of levels and,
-    with ``detail``, the per-user arrays of :class:`KernelChain` (flattened). Each user's keys
+    with ``detail`` (see :func:`run_parts`), the per-user arrays of :class:`KernelChain`. Each user's keys
     are sorted in place, so ``keys`` is modified."""
     n_steps = codes.size
     n = keys.size
@@ -320,13 +324,13 @@ def _levels(keys, ubase, span, low_bits, code_bits, codes, window, first_entry, 
             keys = _regroup_jit(keys, ubase, span, low_bits)
             break
     n_users = 0
-    if detail:
+    if detail > 0:
         for i in range(n):
             if i == 0 or (keys[i] >> low_bits) != (keys[i - 1] >> low_bits):
                 n_users += 1
     hist = np.zeros(n_steps + 1, dtype=np.int64)
     users = np.empty(n_users, dtype=np.int64)
-    out = np.full((3, n_users, n_steps), -1, dtype=np.int64)  # first_t, first_s, chain_t
+    out = np.full((3 if detail > 1 else 2, n_users, n_steps), -1, dtype=np.int64)  # first_t, first_s[, chain_t]
     state = np.empty(n_steps, dtype=np.int64)
     row = 0
     lo = 0
@@ -336,12 +340,12 @@ def _levels(keys, ubase, span, low_bits, code_bits, codes, window, first_entry, 
         while hi < n and (keys[hi] >> low_bits) == user:
             hi += 1
         _sort_range_jit(keys, lo, hi)  # by (second, code): the user bits are equal within the range
-        if detail:
+        if detail > 0:
             users[row] = user
             level = _walk_user_jit(
                 keys, lo, hi, low_mask, code_bits, codes, window, first_entry, -1, True, state, out, row
             )
-            if level > 0:
+            if level > 0 and detail > 1:
                 target = out[1, row, level - 1]
                 _walk_user_jit(
                     keys, lo, hi, low_mask, code_bits, codes, window, first_entry, target, False, state, out, row
