@@ -45,3 +45,21 @@ def test_summary_words_numbers_with_the_shared_helpers():
     r = res.get("converted")
     assert r.rel_ci_lower < 0 and "(95% CI \N{MINUS SIGN}" in lines[2]  # typographic minus, as every sentence
     assert lines[-1] == "Power reached for the planned 30% effect: 42%."
+
+
+def test_public_names_load_on_first_use_and_functions_shadow_their_modules() -> None:
+    # `journey experiment new` needs the spec only; the engine (analyze, ibis) loads on first use of ab.*.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, types\n"
+        "import journey.experiments as ab\n"
+        "import journey.experiments.spec\n"
+        "print('journey.experiments.analyze' in sys.modules, 'ibis' in sys.modules)\n"
+        "import journey.experiments.readout, journey.experiments.segments\n"  # submodules imported directly
+        "print(all(callable(f) and not isinstance(f, types.ModuleType) for f in "
+        "(ab.readout, ab.segments, ab.sequential, ab.srm, ab.analyze)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "True"]
