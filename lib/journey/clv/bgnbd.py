@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import special
 
 from journey.clv.checks import summary_columns
-from journey.clv.fitting import Fit, fit_log_params
+from journey.clv.fitting import FittedModel, fit_log_params
 
 NAMES = ("r", "alpha", "a", "b")
 COLUMNS = ("frequency", "recency", "T")
@@ -129,7 +129,7 @@ def collapse(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple[list[np.nda
     return rows, np.concatenate([counts.astype(float), np.ones(int((~once).sum()))])
 
 
-class BetaGeo:
+class BetaGeo(FittedModel):
     """The BG/NBD model: ``BetaGeo().fit(summary)``, then predictions per customer.
 
     After :meth:`fit`: ``params`` (``r``, ``alpha``, ``a``, ``b``; a Series), ``standard_errors``,
@@ -138,12 +138,13 @@ class BetaGeo:
     ``BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)``, to predict without fitting.
     """
 
+    NAMES = NAMES
+    LABEL = "BG/NBD"
+
     def __init__(
         self, r: float | None = None, alpha: float | None = None, a: float | None = None, b: float | None = None
     ):
-        self.result: Fit | None = None
-        given = (r, alpha, a, b)
-        self._params = None if any(v is None for v in given) else pd.Series(given, index=list(NAMES), dtype=float)
+        super().__init__(r, alpha, a, b)
 
     def fit(self, summary: pd.DataFrame, start: tuple[float, float, float, float] | None = None) -> BetaGeo:
         """Maximum-likelihood fit on a per-customer summary (``frequency``, ``recency``, ``T``)."""
@@ -157,43 +158,9 @@ class BetaGeo:
 
         # r = a = b = 1 is a neutral start; alpha ~ the mean age makes λ's prior mean of order 1/T.
         start = start or (1.0, max(float(np.mean(T)), 1e-3), 1.0, 1.0)
-        self.result = fit_log_params("BG/NBD", NAMES, objective, start, len(x))
-        self._params = self.result.params
+        self._store(fit_log_params(self.LABEL, NAMES, objective, start, len(x)))
         return self
 
-    # fitted state -------------------------------------------------------------------------
-    @property
-    def params(self) -> pd.Series:
-        if self._params is None:
-            raise ValueError("BetaGeo: not fitted yet; call fit(summary) or pass r, alpha, a, b")
-        return self._params
-
-    @property
-    def standard_errors(self) -> pd.Series:
-        return self._fitted().standard_errors
-
-    @property
-    def log_likelihood(self) -> float:
-        return self._fitted().log_likelihood
-
-    @property
-    def status(self) -> str:
-        return self._fitted().status
-
-    def _fitted(self) -> Fit:
-        if self.result is None:
-            raise ValueError("BetaGeo: not fitted yet; call fit(summary)")
-        return self.result
-
-    def _repr_html_(self) -> str:
-        return self._fitted()._repr_html_()
-
-    def __repr__(self) -> str:
-        if self._params is None:
-            return "BetaGeo(unfitted)"
-        return "BetaGeo(" + ", ".join(f"{k}={v:.4g}" for k, v in self._params.items()) + ")"
-
-    # predictions --------------------------------------------------------------------------
     def expected_purchases(self, t: float | np.ndarray) -> float | np.ndarray:
         """E[X(t)]: repeat purchases a new customer makes in ``(0, t]`` (paper's equation 7)."""
         r, alpha, a, b = self.params.to_numpy(float)

@@ -65,6 +65,61 @@ class Fit(ResultMixin):
         )
 
 
+class FittedModel:
+    """What every CLV model shares once fitted: ``params``, ``standard_errors``, ``log_likelihood``,
+    ``status`` and ``result`` (the frozen :class:`Fit`, which renders as a table).
+
+    A model is built unfitted (``BetaGeo()``, then ``fit``) or from known parameters
+    (``BetaGeo(r=..., ...)``) to predict without fitting; ``fit`` returns the model itself, so
+    ``BetaGeo().fit(summary)`` reads as in lifetimes.
+    """
+
+    NAMES: tuple[str, ...] = ()
+    LABEL = "model"
+
+    def __init__(self, *values: float | None) -> None:
+        self.result: Fit | None = None
+        self._params = (
+            None if any(v is None for v in values) else pd.Series(values, index=list(self.NAMES), dtype=float)
+        )
+
+    def _store(self, result: Fit) -> None:
+        self.result = result
+        self._params = result.params
+
+    @property
+    def params(self) -> pd.Series:
+        if self._params is None:
+            names = ", ".join(self.NAMES)
+            raise ValueError(f"{type(self).__name__}: not fitted yet; call fit(...) or pass {names}")
+        return self._params
+
+    @property
+    def standard_errors(self) -> pd.Series:
+        return self._fitted().standard_errors
+
+    @property
+    def log_likelihood(self) -> float:
+        return self._fitted().log_likelihood
+
+    @property
+    def status(self) -> str:
+        return self._fitted().status
+
+    def _fitted(self) -> Fit:
+        if self.result is None:
+            raise ValueError(f"{type(self).__name__}: not fitted yet; call fit(...)")
+        return self.result
+
+    def _repr_html_(self) -> str:
+        return self._fitted()._repr_html_()
+
+    def __repr__(self) -> str:
+        if self._params is None:
+            return f"{type(self).__name__}(unfitted)"
+        return f"{type(self).__name__}(" + ", ".join(f"{k}={v:.4g}" for k, v in self._params.items()) + ")"
+
+
 def fit_log_params(
     model: str,
     names: Sequence[str],

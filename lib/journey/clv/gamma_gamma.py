@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import special
 
 from journey.clv.checks import summary_columns
-from journey.clv.fitting import Fit, fit_log_params
+from journey.clv.fitting import FittedModel, fit_log_params
 from journey.validation import input_error
 
 NAMES = ("p", "q", "gamma")
@@ -73,7 +73,7 @@ def total_log_likelihood(
     return ll, grad
 
 
-class GammaGamma:
+class GammaGamma(FittedModel):
     """``GammaGamma().fit(summary)``: spend per transaction, shrunk toward the population mean.
 
     After :meth:`fit`: ``params`` (``p``, ``q``, ``gamma``), ``standard_errors``,
@@ -81,10 +81,11 @@ class GammaGamma:
     with known parameters.
     """
 
+    NAMES = NAMES
+    LABEL = "Gamma-Gamma"
+
     def __init__(self, p: float | None = None, q: float | None = None, gamma: float | None = None):
-        self.result: Fit | None = None
-        given = (p, q, gamma)
-        self._params = None if any(v is None for v in given) else pd.Series(given, index=list(NAMES), dtype=float)
+        super().__init__(p, q, gamma)
 
     def fit(self, summary: pd.DataFrame, start: tuple[float, float, float] | None = None) -> GammaGamma:
         """Fit on the repeat buyers of a summary with ``frequency`` and ``monetary_value``."""
@@ -110,40 +111,8 @@ class GammaGamma:
         # Method-of-moments-free neutral start: p = q = 2 puts the mean spend at gamma, so gamma
         # starts at the observed mean spend.
         start = start or (2.0, 2.0, max(float(np.mean(m)), 1e-6))
-        self.result = fit_log_params("Gamma-Gamma", NAMES, objective, start, len(x))
-        self._params = self.result.params
+        self._store(fit_log_params(self.LABEL, NAMES, objective, start, len(x)))
         return self
-
-    @property
-    def params(self) -> pd.Series:
-        if self._params is None:
-            raise ValueError("GammaGamma: not fitted yet; call fit(summary) or pass p, q, gamma")
-        return self._params
-
-    @property
-    def standard_errors(self) -> pd.Series:
-        return self._fitted().standard_errors
-
-    @property
-    def log_likelihood(self) -> float:
-        return self._fitted().log_likelihood
-
-    @property
-    def status(self) -> str:
-        return self._fitted().status
-
-    def _fitted(self) -> Fit:
-        if self.result is None:
-            raise ValueError("GammaGamma: not fitted yet; call fit(summary)")
-        return self.result
-
-    def _repr_html_(self) -> str:
-        return self._fitted()._repr_html_()
-
-    def __repr__(self) -> str:
-        if self._params is None:
-            return "GammaGamma(unfitted)"
-        return "GammaGamma(" + ", ".join(f"{k}={v:.4g}" for k, v in self._params.items()) + ")"
 
     def conditional_expected_value(self, summary: pd.DataFrame) -> np.ndarray:
         """E[spend per transaction | x, m_x] = (γ + m x) p / (p x + q − 1); the population mean

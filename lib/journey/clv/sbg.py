@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from journey.clv.fitting import Fit, fit_log_params
+from journey.clv.fitting import FittedModel, fit_log_params
 from journey.validation import input_error
 
 NAMES = ("alpha", "beta")
@@ -67,59 +67,26 @@ def log_likelihood(params: np.ndarray, survivors: np.ndarray) -> tuple[float, np
     return ll, grad
 
 
-class ShiftedBetaGeometric:
+class ShiftedBetaGeometric(FittedModel):
     """``ShiftedBetaGeometric().fit(survivors)``: a contract cohort's retention curve.
 
     After :meth:`fit`: ``params`` (``alpha``, ``beta``), ``standard_errors``, ``log_likelihood``,
     ``status``, ``result``; :meth:`survival` and :meth:`retention_rate` project it forward.
     """
 
+    NAMES = NAMES
+    LABEL = "shifted-beta-geometric"
+
     def __init__(self, alpha: float | None = None, beta: float | None = None):
-        self.result: Fit | None = None
-        self._params = (
-            None if alpha is None or beta is None else pd.Series((alpha, beta), index=list(NAMES), dtype=float)
-        )
+        super().__init__(alpha, beta)
 
     def fit(self, survivors: Sequence[float] | np.ndarray | pd.Series) -> ShiftedBetaGeometric:
         counts = _survivors(survivors)
         if counts[-1] == counts[0]:
             raise input_error("survivors", "nobody cancelled in any period", "at least one cancellation to fit")
-        self.result = fit_log_params(
-            "shifted-beta-geometric", NAMES, lambda th: log_likelihood(th, counts), (1.0, 1.0), int(counts[0])
-        )
-        self._params = self.result.params
+        objective = lambda th: log_likelihood(th, counts)  # noqa: E731
+        self._store(fit_log_params(self.LABEL, NAMES, objective, (1.0, 1.0), int(counts[0])))
         return self
-
-    @property
-    def params(self) -> pd.Series:
-        if self._params is None:
-            raise ValueError("ShiftedBetaGeometric: not fitted yet; call fit(survivors) or pass alpha, beta")
-        return self._params
-
-    @property
-    def standard_errors(self) -> pd.Series:
-        return self._fitted().standard_errors
-
-    @property
-    def log_likelihood(self) -> float:
-        return self._fitted().log_likelihood
-
-    @property
-    def status(self) -> str:
-        return self._fitted().status
-
-    def _fitted(self) -> Fit:
-        if self.result is None:
-            raise ValueError("ShiftedBetaGeometric: not fitted yet; call fit(survivors)")
-        return self.result
-
-    def _repr_html_(self) -> str:
-        return self._fitted()._repr_html_()
-
-    def __repr__(self) -> str:
-        if self._params is None:
-            return "ShiftedBetaGeometric(unfitted)"
-        return "ShiftedBetaGeometric(" + ", ".join(f"{k}={v:.4g}" for k, v in self._params.items()) + ")"
 
     def survival(self, t: float | np.ndarray) -> float | np.ndarray:
         """S(t): the share of the cohort still active after ``t`` periods (``S(0) = 1``)."""
