@@ -10,7 +10,7 @@ run of either engine moves the best-of ratio by 10%).
 The results of both engines are compared, so a fast wrong answer cannot pass unnoticed.
 Prints figures only: never a timed assertion.
 
-``ours_funnel`` is the library as it runs (``funnels.CHAIN = "auto"``: the numpy chain below
+``ours_funnel`` is the library as it runs (``funnels_engine.CHAIN = "auto"``: the numpy chain below
 ``KERNEL_MIN_ROWS`` events); ``ours_funnel_kernel`` forces the compiled numba kernel, whole
 process included (numba's import and compiler set-up, reported as ``numba load``), so the two
 paths are compared on the same file in the same interleaved run.
@@ -39,7 +39,7 @@ def check_levels(parquet: str) -> dict:
     import chdb
 
     from journey.data import sources
-    from journey.stages import funnels
+    from journey.stages import funnels, funnels_engine
 
     conds = ", ".join(f"event = '{s}'" for s in STEPS)
     theirs = chdb.query(
@@ -50,7 +50,7 @@ def check_levels(parquet: str) -> dict:
     events = sources.connect(str(Path(parquet).parent)).table("events")
     out = {"users": len(theirs)}
     for chain in ("numpy", "kernel"):
-        funnels.CHAIN = chain
+        funnels_engine.CHAIN = chain
         ours = funnels.user_levels(events, STEPS, WINDOW_S).to_frame()
         merged = ours.merge(theirs, on="user_id", how="outer", suffixes=("", "_ch"))
         out[f"{chain}_mismatched"] = int((merged["level"] != merged["level_ch"]).sum())
@@ -128,9 +128,9 @@ def run_job(job: str, parquet: str) -> dict:
         con = sources.connect(str(Path(parquet).parent))
         events = con.table("events")
         if job.startswith("ours_funnel"):
-            from journey.stages import funnels, funnels_kernel
+            from journey.stages import funnels, funnels_engine, funnels_kernel
 
-            funnels.CHAIN = "kernel" if job == "ours_funnel_kernel" else "auto"
+            funnels_engine.CHAIN = "kernel" if job == "ours_funnel_kernel" else "auto"
             result = funnels.funnel(events, STEPS, WINDOW_S).to_frame()["users"].astype(int).tolist()
             numba_s = sum(funnels_kernel._loaded)
         else:

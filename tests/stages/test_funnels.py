@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from journey.stages import funnels
+from journey.stages import funnels_engine as engine_module
 from journey.validation import JourneyInputError
 from tests.helpers import event_log
 
@@ -30,21 +31,21 @@ def engine(request, monkeypatch):
     ``duckdb_asof`` forces the SQL ASOF chain there; ``polars_ibis`` hands a Polars table to the
     ibis ASOF chain that every non-DuckDB backend runs."""
     if request.param == "duckdb_kernel":
-        monkeypatch.setattr(funnels, "CHAIN", "kernel")
+        monkeypatch.setattr(engine_module, "CHAIN", "kernel")
     elif request.param == "duckdb_numpy":
-        monkeypatch.setattr(funnels, "CHAIN", "numpy")
+        monkeypatch.setattr(engine_module, "CHAIN", "numpy")
     elif request.param == "duckdb_asof":
-        monkeypatch.setattr(funnels, "CHAIN", "asof")
+        monkeypatch.setattr(engine_module, "CHAIN", "asof")
     elif request.param == "polars_ibis":
         polars = pytest.importorskip("polars")
-        original = funnels.prepare_events
+        original = engine_module.prepare_events
 
         def on_polars(data, **kwargs):
             if isinstance(data, pd.DataFrame):
                 data = ibis.polars.connect().create_table("events", polars.from_pandas(data))
             return original(data, **kwargs)
 
-        monkeypatch.setattr(funnels, "prepare_events", on_polars)
+        monkeypatch.setattr(engine_module, "prepare_events", on_polars)
     return request.param
 
 

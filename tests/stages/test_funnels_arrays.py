@@ -3,7 +3,7 @@ compiled kernel (journey.stages.funnels_kernel) and the numpy chain it falls bac
 (journey.stages.funnels_arrays).
 
 A DataFrame is copied into an in-process DuckDB by journey.data.event_input, so passing the log as a
-frame exercises the array paths; ``funnels.CHAIN`` picks one and the ``spy`` fixture confirms
+frame exercises the array paths; ``funnels_engine.CHAIN`` picks one and the ``spy`` fixture confirms
 which ran.
 
 Both are optimisations of the ASOF chain, so the checks are equalities: per-user levels
@@ -21,6 +21,7 @@ import pytest
 from journey.datasets.funnels import STEPS, make_funnel_events
 from journey.stages import funnels
 from journey.stages import funnels_arrays as farr
+from journey.stages import funnels_engine as engine_module
 from journey.stages import funnels_kernel as fker
 
 chdb = pytest.importorskip("chdb")
@@ -53,7 +54,7 @@ def spy(monkeypatch) -> dict[str, list[int]]:
 @pytest.fixture(params=["kernel", "numpy"])
 def chain(request, monkeypatch) -> str:
     """Each test below runs on the compiled kernel and on the numpy chain."""
-    monkeypatch.setattr(funnels, "CHAIN", request.param)
+    monkeypatch.setattr(engine_module, "CHAIN", request.param)
     return request.param
 
 
@@ -105,7 +106,7 @@ def test_every_funnel_function_identical_to_the_asof_chain(log, mode, parts, cha
     monkeypatch.setattr(farr.os, "cpu_count", lambda: parts)
     fast = _all_results(log, mode)
     assert spy[chain]
-    monkeypatch.setattr(funnels, "CHAIN", "asof")
+    monkeypatch.setattr(engine_module, "CHAIN", "asof")
     calls = len(spy["numpy"]) + len(spy["kernel"])
     slow = _all_results(log, mode)
     assert len(spy["numpy"]) + len(spy["kernel"]) == calls  # the second run did take the ASOF chain
@@ -133,7 +134,7 @@ def test_text_user_ids_take_the_asof_chain(log, chain, spy):
 @pytest.mark.parametrize("order", ["as_generated", "by_user", "by_user_and_time"])
 def test_kernel_levels_identical_to_clickhouse_whatever_the_row_order(log, order, spy, monkeypatch):
     # rows out of order are regrouped by user (counting sort); rows grouped by user are walked as they come
-    monkeypatch.setattr(funnels, "CHAIN", "kernel")
+    monkeypatch.setattr(engine_module, "CHAIN", "kernel")
     frame = {
         "as_generated": log,
         "by_user": log.sort_values("user_id", kind="stable"),
@@ -145,7 +146,7 @@ def test_kernel_levels_identical_to_clickhouse_whatever_the_row_order(log, order
 
 
 def test_kernel_sorts_ids_too_sparse_for_a_counting_sort(log, spy, monkeypatch):
-    monkeypatch.setattr(funnels, "CHAIN", "kernel")
+    monkeypatch.setattr(engine_module, "CHAIN", "kernel")
     sparse = log.assign(user_id=log["user_id"] * 10_007)  # range ~ 30M ids for ~10k step events
     ours = funnels.user_levels(sparse, list(STEPS), "1d").to_frame()
     pd.testing.assert_frame_equal(ours, clickhouse_levels(sparse, STEPS, 86_400), check_dtype=False)
@@ -153,18 +154,18 @@ def test_kernel_sorts_ids_too_sparse_for_a_counting_sort(log, spy, monkeypatch):
 
 
 def test_auto_takes_the_kernel_from_the_size_where_it_pays(log, spy, monkeypatch):
-    monkeypatch.setattr(funnels, "KERNEL_MIN_ROWS", len(log) + 1)
+    monkeypatch.setattr(engine_module, "KERNEL_MIN_ROWS", len(log) + 1)
     monkeypatch.setattr(fker, "_loaded", [])  # a fresh process: numba's fixed cost not yet paid
     funnels.funnel(log, list(STEPS), "1d")
     assert spy["numpy"] and not spy["kernel"]
-    monkeypatch.setattr(funnels, "KERNEL_MIN_ROWS", len(log))
+    monkeypatch.setattr(engine_module, "KERNEL_MIN_ROWS", len(log))
     funnels.funnel(log, list(STEPS), "1d")
     assert spy["kernel"]
 
 
 @pytest.mark.parametrize("why", ["numba_import_fails", "switched_off"])
 def test_without_the_kernel_the_numpy_chain_gives_the_same_levels(log, why, spy, monkeypatch):
-    monkeypatch.setattr(funnels, "CHAIN", "kernel")
+    monkeypatch.setattr(engine_module, "CHAIN", "kernel")
     if why == "numba_import_fails":
 
         def no_numba():
@@ -207,7 +208,7 @@ def test_negative_ids_and_times_before_1970_pack_with_offsets(chain, spy, monkey
     frame = make_funnel_events(users=400, seed=5)
     frame = frame.assign(user_id=frame["user_id"] - 10**12, ts=frame["ts"] - pd.Timedelta(days=365 * 60))
     fast = funnels.user_levels(frame, list(STEPS), "1d").to_frame()
-    monkeypatch.setattr(funnels, "CHAIN", "asof")
+    monkeypatch.setattr(engine_module, "CHAIN", "asof")
     slow = funnels.user_levels(frame, list(STEPS), "1d").to_frame()
     pd.testing.assert_frame_equal(fast, slow)
     assert spy[chain] and fast["level"].max() >= 3

@@ -137,7 +137,7 @@ class ValidSteps:
 
     def first_reach(self) -> pa.Table:
         """``u, k, t, s`` per user and step reached: the first second it was reached and the
-        earliest chain start among its valid events (what ``funnels._Prepared.reach`` holds)."""
+        earliest chain start among its valid events (what ``funnels_engine.Prepared.reach`` holds)."""
         layout = self.layout
         users, ks, times, starts = [], [], [], []
         for k in range(len(self.keys)):

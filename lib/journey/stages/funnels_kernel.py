@@ -101,7 +101,7 @@ class KernelChain:
         return {k: int(at_least[k]) for k in range(1, self.hist.size)}
 
     def first_reach(self) -> pa.Table:
-        """``u, k, t, s`` per user and step reached (what ``funnels._Prepared.reach`` holds)."""
+        """``u, k, t, s`` per user and step reached (what ``funnels_engine.Prepared.reach`` holds)."""
         user, k = np.nonzero(self.first_t >= 0)  # row-major: by user, then step
         return pa.table(
             {
