@@ -41,3 +41,30 @@ def test_experiment_spec_does_not_import_the_run_schema() -> None:
     code = "import sys, journey.experiments.spec; print('journey.runs.playbooks' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_load_yaml_model_lists_every_problem_in_one_line(tmp_path) -> None:
+    from pydantic import BaseModel, ConfigDict
+
+    from journey.validation import load_yaml_model
+
+    class Weights(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        name: str
+        weight: float
+
+    path = tmp_path / "w.yml"
+    path.write_text("name: x\nweight: heavy\ncolour: red\n")
+    with pytest.raises(JourneyInputError) as err:
+        load_yaml_model(path, Weights, "a weights file")
+    assert str(err.value) == (
+        f"{path}: weight: Input should be a valid number, unable to parse string as a number; "
+        "colour: unknown key; expected a weights file"
+    )
+    path.write_text("- a list\n")
+    with pytest.raises(JourneyInputError, match=r"is not a YAML mapping; expected a weights file"):
+        load_yaml_model(path, Weights, "a weights file")
+    with pytest.raises(JourneyInputError, match=r"missing\.yml: not found; expected a weights file"):
+        load_yaml_model(tmp_path / "missing.yml", Weights, "a weights file")
+    path.write_text("name: x\nweight: 2\n")
+    assert load_yaml_model(path, Weights, "a weights file").weight == 2.0

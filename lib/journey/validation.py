@@ -63,3 +63,43 @@ def check_cron(value: str) -> str:
     if not croniter.is_valid(value):
         raise ValueError(f"schedule {value!r} is not a valid cron expression (e.g. '0 7 * * MON')")
     return value
+
+
+def load_yaml_model(path: Any, model: Any, expected: str, context: dict[str, Any] | None = None) -> Any:
+    """Read a YAML mapping from ``path`` and validate it with the pydantic ``model``.
+
+    Every YAML file a user writes (playbooks, experiment specs, health weights, personalization
+    rules) fails the same way: one line naming the file and every problem at once, with
+    unknown keys called "unknown key" and pydantic's "Value error, " prefix dropped, then what
+    was ``expected``. ``context`` is passed to pydantic's validators (e.g. the known segment names).
+    """
+    from pathlib import Path
+
+    import yaml
+    from pydantic import ValidationError
+
+    path = Path(path)
+    if not path.is_file():
+        raise input_error(str(path), "not found", expected)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise input_error(str(path), f"is not valid YAML ({exc})", "a YAML mapping") from None
+    if not isinstance(raw, dict):
+        raise input_error(str(path), "is not a YAML mapping", expected)
+    try:
+        return model.model_validate(raw, context=context)
+    except ValidationError as exc:
+        raise pydantic_error(str(path), exc, expected) from None
+
+
+def pydantic_error(where: str, exc: Any, expected: str) -> JourneyInputError:
+    """A pydantic ``ValidationError`` as the house's one-line error listing every problem."""
+    problems = []
+    for err in exc.errors():
+        location = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        problems.append(f"{location}: {message}")
+    return input_error(where, "; ".join(problems), expected)

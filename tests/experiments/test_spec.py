@@ -46,7 +46,7 @@ def _valid() -> dict:
 @pytest.mark.parametrize(
     ("change", "match"),
     [
-        (lambda d: d.update(colour="red"), "colour: Extra inputs are not permitted"),
+        (lambda d: d.update(colour="red"), "colour: unknown key"),
         (lambda d: d.update(schedule="every monday"), "not a valid cron"),
         (lambda d: d.update(variants={"control": 0.5, "treatment": 0.6}), "sum to 1"),
         (lambda d: d.update(control="base"), "control 'base'"),

@@ -23,7 +23,7 @@ from journey import config
 from journey.display.text import percent
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.power import sample_size
-from journey.validation import check_cron, input_error, quote_list
+from journey.validation import check_cron, input_error, pydantic_error, quote_list
 
 DAILY_COLUMNS = ("converted", "revenue")
 """The per-day outcomes :func:`journey.experiments.data.daily_table` has: the columns a
@@ -213,8 +213,7 @@ def load_spec(name_or_path: str | Path, directory: Path | None = None) -> Experi
     try:
         return ExperimentSpec.model_validate(raw)
     except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in err.errors())
-        raise input_error(str(path), problems, "a playbook as in playbooks/experiments/checkout-redesign.yml") from None
+        raise pydantic_error(str(path), err, "a playbook as in playbooks/experiments/checkout-redesign.yml") from None
 
 
 def new_experiment(

@@ -17,7 +17,7 @@ from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from journey import config
-from journey.validation import JourneyInputError, check_cron, input_error
+from journey.validation import check_cron, input_error, pydantic_error
 
 _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 
@@ -104,18 +104,7 @@ def load_playbook(path: str | Path) -> Playbook:
     try:
         return Playbook.model_validate(raw)
     except ValidationError as exc:
-        raise _pydantic_error(path.name, exc) from None
-
-
-def _pydantic_error(where: str, exc: ValidationError) -> JourneyInputError:
-    problems = []
-    for err in exc.errors():
-        location = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown key"
-        problems.append(f"{location}: {message}")
-    return input_error(where, "; ".join(problems), "a playbook as described in README.md")
+        raise pydantic_error(path.name, exc, "a playbook as described in README.md") from None
 
 
 def discover(root: Path | None = None) -> list[Path]:
