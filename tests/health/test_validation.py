@@ -1,4 +1,4 @@
-"""Health-score validation: AUC against scikit-learn, its interval against Hanley & McNeil, lift by decile."""
+"""Health-score validation: AUC against scikit-learn, its interval against DeLong, lift by decile."""
 
 from __future__ import annotations
 
@@ -28,13 +28,14 @@ def test_auc_equals_scikit_learn_with_ties() -> None:
     assert result.status == "ok" and result.n_obs == 4000 and result.churners == churned.sum()
 
 
-def test_auc_interval_is_hanley_mcneil() -> None:
+def test_auc_interval_is_the_shared_delong_interval_of_the_risk() -> None:
+    from journey.stats.classification import auc
+
     score, churned = _population()
     result = validate(score, churned)
-    a, k, m = result.auc, churned.sum(), (~churned).sum()
-    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
-    se = math.sqrt((a * (1 - a) + (k - 1) * (q1 - a * a) + (m - 1) * (q2 - a * a)) / (k * m))  # their eq. 2
-    assert result.auc_ci_lower == pytest.approx(a - 1.96 * se) and result.auc_ci_upper == pytest.approx(a + 1.96 * se)
+    reference = auc(churned.astype(float), -score)  # tested against DeLong's definition in tests/stats
+    assert (result.auc_ci_lower, result.auc_ci_upper) == (reference.auc_ci_lower, reference.auc_ci_upper)
+    assert result.auc_ci_lower < result.auc < result.auc_ci_upper
 
 
 def test_lift_by_decile_counts_churners_per_tenth_of_the_ranking() -> None:

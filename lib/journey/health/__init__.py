@@ -8,7 +8,7 @@ by decile).
 
 from journey.health.config import Band, Component, HealthConfig, load_config
 from journey.health.score import NO_DATA, HealthScores, component_scores, health_scores
-from journey.health.validation import HealthValidation, auc_of, validate
+from journey.health.validation import HealthValidation, validate
 
 __all__ = [
     "NO_DATA",
@@ -17,7 +17,6 @@ __all__ = [
     "HealthConfig",
     "HealthScores",
     "HealthValidation",
-    "auc_of",
     "component_scores",
     "health_scores",
     "load_config",

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from journey.display.results import TableResult
+from journey.stats.classification import auc
 from journey.validation import input_error
 
 
 @dataclass(frozen=True, slots=True)
 class HealthValidation(TableResult):
-    """``auc`` (with ``auc_ci_lower``/``auc_ci_upper``, Hanley & McNeil 1982), ``n_obs``,
+    """``auc`` (with ``auc_ci_lower``/``auc_ci_upper``, DeLong's interval), ``n_obs``,
     ``churners``, ``status`` and ``table``: per score decile (1 = lowest scores) the customers,
     churners, ``churn_rate`` and ``lift`` (decile rate / overall rate)."""
 
@@ -36,12 +36,6 @@ class HealthValidation(TableResult):
 
     def report_caption(self) -> str:
         return f"Churn after the cutoff by health-score decile (AUC {self.auc:.2f}; decile 1 = lowest scores)"
-
-
-def auc_of(scores: np.ndarray, churned: np.ndarray) -> float:
-    """P(score of a churner < score of a stayer) + ½ P(tie): the Mann-Whitney U over both counts."""
-    u = stats.mannwhitneyu(-scores[churned], -scores[~churned], alternative="two-sided").statistic
-    return float(u) / (churned.sum() * (~churned).sum())
 
 
 def validate(scores: pd.Series | np.ndarray, churned: pd.Series | np.ndarray, deciles: int = 10) -> HealthValidation:
@@ -61,10 +55,7 @@ def validate(scores: pd.Series | np.ndarray, churned: pd.Series | np.ndarray, de
         return HealthValidation(
             np.nan, np.nan, np.nan, n, k, f"{why}: the ranking cannot be judged", pd.DataFrame(columns=columns)
         )
-    auc = auc_of(s, c)
-    # Hanley & McNeil (1982) standard error of the AUC
-    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
-    se = np.sqrt((auc * (1 - auc) + (k - 1) * (q1 - auc**2) + (n - k - 1) * (q2 - auc**2)) / (k * (n - k)))
+    ranking = auc(c.astype(float), -s)  # lower score = higher risk of churn
     order = pd.Series(s).rank(method="first").to_numpy()
     bins = np.ceil(order * min(deciles, n) / n).astype(int)
     frame = (
@@ -75,4 +66,6 @@ def validate(scores: pd.Series | np.ndarray, churned: pd.Series | np.ndarray, de
     )
     frame["churn_rate"] = frame["churners"] / frame["customers"]
     frame["lift"] = frame["churn_rate"] / (k / n)
-    return HealthValidation(auc, max(0.0, auc - 1.96 * se), min(1.0, auc + 1.96 * se), n, k, "ok", frame[columns])
+    return HealthValidation(
+        ranking.auc, ranking.auc_ci_lower, ranking.auc_ci_upper, n, k, ranking.status, frame[columns]
+    )
