@@ -1,0 +1,106 @@
+"""What a retention play did: churn among treated customers against its random holdout.
+
+A play (a win-back offer, a success manager's call) is worth what it prevents. With a random
+holdout, the share of churn it prevents is ``1 − p_treated / p_holdout`` (one minus the risk
+ratio), with the adjusted log interval of :func:`journey.stats.ratios.risk_ratio`; the
+absolute difference and a two-sided test (the experiments engine's unpooled z) come beside it.
+Without a holdout, or with no churn among the holdout, there is nothing to compare and the row
+says so instead of showing a number.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from journey.data.sources import DataLike, as_table
+from journey.display.results import TableResult
+from journey.stats import dist
+from journey.stats.ratios import risk_ratio
+from journey.validation import input_error, require_columns
+
+TREATMENT, HOLDOUT = "treatment", "holdout"
+COLUMNS = (
+    "play",
+    "treated",
+    "treated_churn",
+    "holdout",
+    "holdout_churn",
+    "effect_size",
+    "prevented_share",
+    "prevented_share_ci_lower",
+    "prevented_share_ci_upper",
+    "pvalue",
+    "status",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlayUplift(TableResult):
+    """Per play: customers and churn rate in ``treatment`` and ``holdout``, the difference
+    ``effect_size`` (treated − holdout churn rate, negative when the play helps), the
+    ``prevented_share`` of churn with its interval, a two-sided ``pvalue`` and ``status``."""
+
+    alpha: float
+    table: pd.DataFrame
+
+    def report_caption(self) -> str:
+        return f"Churn prevented by each play against its random holdout ({1 - self.alpha:.0%} intervals)"
+
+    def get(self, play: str) -> pd.Series:
+        rows = self.table[self.table["play"] == play]
+        if rows.empty:
+            raise input_error("play", f"{play!r} not in the results", f"one of {sorted(self.table['play'])}")
+        return rows.iloc[0]
+
+
+def play_uplift(
+    outcomes: DataLike,
+    play: str = "play",
+    group: str = "group",
+    churned: str = "churned",
+    alpha: float = 0.05,
+) -> PlayUplift:
+    """Per play, churn in treatment vs holdout from one row per customer and play (counts in the engine)."""
+    table = as_table(outcomes, "plays")
+    require_columns(table.columns, (play, group, churned), "play outcomes")
+    counts = (
+        table.group_by([table[play].name(play), table[group].name(group)])
+        .aggregate(n=table.count(), events=table[churned].cast("int64").sum())
+        .execute()
+    )
+    unknown = sorted(set(counts[group]) - {TREATMENT, HOLDOUT})
+    if unknown:
+        raise input_error("play outcomes", f"column {group!r} has {unknown!r}", f"'{TREATMENT}' or '{HOLDOUT}'")
+    rows = []
+    for name, part in counts.groupby(play, sort=True):
+        by = part.set_index(group)
+        n_t, x_t = (int(by.loc[TREATMENT, c]) if TREATMENT in by.index else 0 for c in ("n", "events"))
+        n_h, x_h = (int(by.loc[HOLDOUT, c]) if HOLDOUT in by.index else 0 for c in ("n", "events"))
+        rows.append(_row(str(name), x_t, n_t, x_h, n_h, alpha))
+    return PlayUplift(alpha, pd.DataFrame(rows, columns=list(COLUMNS)))
+
+
+def _row(name: str, x_t: int, n_t: int, x_h: int, n_h: int, alpha: float) -> dict:
+    nan = math.nan
+    row = dict.fromkeys(COLUMNS, nan) | {"play": name, "treated": n_t, "holdout": n_h}
+    row["treated_churn"] = x_t / n_t if n_t else nan
+    row["holdout_churn"] = x_h / n_h if n_h else nan
+    if n_t == 0 or n_h == 0:
+        return row | {"status": "no holdout" if n_h == 0 else "nobody treated"}
+    if x_h == 0:
+        return row | {"status": "no churn in the holdout: nothing to prevent"}
+    p_t, p_h = x_t / n_t, x_h / n_h
+    ratio, lower, upper = risk_ratio(x_t, n_t, x_h, n_h, alpha)
+    se = math.sqrt(p_t * (1 - p_t) / n_t + p_h * (1 - p_h) / n_h)
+    pvalue = 2 * dist.norm_sf(abs(p_t - p_h) / se) if se > 0 else nan
+    return row | {
+        "effect_size": p_t - p_h,
+        "prevented_share": 1 - ratio,
+        "prevented_share_ci_lower": 1 - upper,
+        "prevented_share_ci_upper": 1 - lower,
+        "pvalue": pvalue,
+        "status": "ok",
+    }
