@@ -19,16 +19,23 @@
 
 from journey.churn.cox import Cox, concordance_index, cox
 from journey.churn.definitions import churn_from_activity, churn_from_subscriptions
+from journey.churn.logistic import ChurnModel, ChurnValidation, RiskList, Snapshot, churn_model, snapshot
 from journey.churn.survival import KaplanMeier, LogRank, kaplan_meier, logrank
 
 __all__ = [
+    "ChurnModel",
+    "ChurnValidation",
     "Cox",
     "KaplanMeier",
     "LogRank",
+    "RiskList",
+    "Snapshot",
     "churn_from_activity",
     "churn_from_subscriptions",
+    "churn_model",
     "concordance_index",
     "cox",
     "kaplan_meier",
     "logrank",
+    "snapshot",
 ]

@@ -48,13 +48,13 @@ def durations_and_events(frame: pd.DataFrame, duration: str, event: str, where: 
         row = int(np.flatnonzero(~ok)[0])
         raise input_error(
             where,
-            f"column {event!r} has value {_shown(values[row])} (first at row {row})",
+            f"column {event!r} has value {shown_value(values[row])} (first at row {row})",
             "events 0/1 (1 = churned, 0 = censored)",
         )
     return t, ev.to_numpy(dtype=float)
 
 
-def _shown(value) -> str:
+def shown_value(value) -> str:
     """A cell as a reader would write it: ``2``, ``'yes'``, ``nan`` (no ``np.int64(2)``)."""
     return repr(value.item() if isinstance(value, np.generic) else value)
 
@@ -74,4 +74,4 @@ def group_labels(frame: pd.DataFrame, by: str, where: str) -> np.ndarray:
     return labels.to_numpy()
 
 
-__all__ = ["durations_and_events", "group_labels", "survival_frame"]
+__all__ = ["durations_and_events", "group_labels", "shown_value", "survival_frame"]
