@@ -15,7 +15,7 @@ START = pd.Timestamp("2025-01-01")
 
 
 def simulate_activity(customers: int = 1500, days: int = 400, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(activity, features)``: activity rows (``customer_id``, ``date``) and per customer
+    """``(activity, features)``: activity rows (``customer_id``, ``ts``) and per customer
     ``unresolved_tickets`` (a feature known at any cutoff)."""
     rng = np.random.default_rng(seed)
     rate = rng.gamma(2.0, 0.08, customers)
@@ -29,7 +29,7 @@ def simulate_activity(customers: int = 1500, days: int = 400, seed: int = 7) -> 
     parts.append(pd.DataFrame({"customer_id": [-1], "day": [days]}))
     frame = pd.concat(parts, ignore_index=True)
     activity = pd.DataFrame(
-        {"customer_id": frame["customer_id"], "date": START + pd.to_timedelta(frame["day"], unit="D")}
+        {"customer_id": frame["customer_id"], "ts": START + pd.to_timedelta(frame["day"], unit="D")}
     )
     features = pd.DataFrame(
         {"unresolved_tickets": tickets.astype(float)}, index=pd.Index(np.arange(customers), name="customer_id")

@@ -16,7 +16,7 @@ def _activity() -> pd.DataFrame:
         ("D", "2026-01-03"), ("D", "2026-02-05"),  # activity after the end is not seen
         ("E", "2026-02-02"),  # first seen after the end: not in the data
     ]  # fmt: skip
-    return pd.DataFrame({"customer_id": [c for c, _ in rows], "date": pd.to_datetime([d for _, d in rows])})
+    return pd.DataFrame({"customer_id": [c for c, _ in rows], "ts": pd.to_datetime([d for _, d in rows])})
 
 
 EXPECTED = {  # by hand from the module docstring, N = 10, observation end Jan 31
@@ -55,9 +55,7 @@ def test_activity_churn_ends_at_the_last_activity_day_by_default():
 
 def test_activity_days_are_utc_days_of_aware_timestamps():
     # 23:30 at UTC−5 on Jan 21 is Jan 22 in UTC
-    frame = pd.DataFrame(
-        {"customer_id": ["X"], "date": pd.to_datetime(["2026-01-21T23:30:00-05:00"]).tz_convert("UTC")}
-    )
+    frame = pd.DataFrame({"customer_id": ["X"], "ts": pd.to_datetime(["2026-01-21T23:30:00-05:00"]).tz_convert("UTC")})
     out = churn_from_activity(frame, inactive_days=5, observation_end="2026-01-31")
     assert out.loc["X", "last_active"] == pd.Timestamp("2026-01-22")
 
@@ -74,8 +72,8 @@ def test_activity_days_are_utc_days_of_aware_timestamps():
         ({"inactive_days": 7}, _activity().iloc[:0], r"^activity: has no rows; expected one row per activity"),
         (
             {"inactive_days": 7},
-            _activity().rename(columns={"date": "ts"}),
-            r"^activity: missing column 'date'; expected columns present: 'customer_id', 'ts'$",
+            _activity().rename(columns={"ts": "day"}),
+            r"^activity: missing column 'ts'; expected columns present: 'customer_id', 'day'$",
         ),
         (
             {"inactive_days": 7, "observation_end": "2025-12-01"},
@@ -99,9 +97,9 @@ def _subscriptions() -> pd.DataFrame:
         {
             "customer_id": [1, 2, 3, 4, 5],
             "plan": ["basic", "pro", "pro", "basic", "pro"],
-            "start": pd.to_datetime(["2026-01-01", "2026-01-10", "2026-01-05", "2026-02-10", "2026-01-20"]),
+            "start_ts": pd.to_datetime(["2026-01-01", "2026-01-10", "2026-01-05", "2026-02-10", "2026-01-20"]),
             # 1 cancelled; 2 open; 3 ends after the observation end; 4 starts after it; 5 same-day cancel
-            "end": pd.to_datetime(["2026-01-21", None, "2026-03-01", None, "2026-01-20"]),
+            "end_ts": pd.to_datetime(["2026-01-21", None, "2026-03-01", None, "2026-01-20"]),
         }
     )
 
@@ -124,9 +122,17 @@ def test_subscription_churn_ends_at_the_last_start_or_end_by_default():
 
 def test_subscription_that_ends_before_it_starts_is_refused():
     frame = _subscriptions()
-    frame.loc[0, "end"] = pd.Timestamp("2025-12-25")
+    frame.loc[0, "end_ts"] = pd.Timestamp("2025-12-25")
     with pytest.raises(
         JourneyInputError,
-        match=r"^subscriptions: 1 subscriptions end before they start; expected 'end' on or after 'start'$",
+        match=r"^subscriptions: 1 subscriptions end before they start; expected 'end_ts' on or after 'start_ts'$",
     ):
         churn_from_subscriptions(frame)
+
+
+def test_survival_data_from_subscriptions_feed_kaplan_meier_by_plan_with_the_default_columns():
+    from journey.churn import kaplan_meier
+
+    km = kaplan_meier(churn_from_subscriptions(_subscriptions(), observation_end="2026-01-31"), by="plan")
+    # by hand: basic has one subscription, churned at 20 days; pro churns at 0 days (1 of 3 at risk)
+    assert km.table[["plan", "time", "at_risk", "events"]].values.tolist() == [["basic", 20, 1, 1], ["pro", 0, 3, 1]]

@@ -33,7 +33,7 @@ def test_snapshot_features_and_labels_on_a_hand_built_log():
         "Z": ["2026-05-01"],  # the log runs to May 1
     }
     rows = [(c, d) for c, ds in days.items() for d in ds]
-    log = pd.DataFrame({"customer_id": [c for c, _ in rows], "date": pd.to_datetime([d for _, d in rows])})
+    log = pd.DataFrame({"customer_id": [c for c, _ in rows], "ts": pd.to_datetime([d for _, d in rows])})
     snap = snapshot(log, "2026-03-31", 30)
     # by hand, cutoff Mar 31: A last Mar 31, first Mar 1, 3 active days in (Mar 1, Mar 31] and 3 in 90 days
     # (Mar 1 is day 30 before the cutoff: outside the 30-day window, inside the 90-day one)

@@ -159,8 +159,8 @@ def concordance_index(durations, events, risk) -> float:
 
 def cox(
     data,
-    duration: str = "duration",
-    event: str = "event",
+    duration: str = "duration_days",
+    event: str = "churned",
     covariates: list[str] | None = None,
     alpha: float = 0.05,
 ) -> Cox:

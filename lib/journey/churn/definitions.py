@@ -49,19 +49,20 @@ def churn_from_activity(
     activity: DataLike,
     inactive_days: int,
     customer: str = "customer_id",
-    date: str = "date",
+    date: str = "ts",
     observation_end: DateLike = None,
 ) -> pd.DataFrame:
     """Per customer (index ``customer``): ``first_active``, ``last_active``, ``duration_days`` and
     ``churned`` after ``inactive_days`` without activity (see the module docstring).
 
     ``activity`` holds one row per purchase, login or feature event (a DataFrame, an ibis
-    table or a file); the grouping runs in the engine. Activity after ``observation_end``
+    table or a file; ``date`` is a date or timestamp column, ``ts`` in the sample's tables);
+    the grouping runs in the engine. Activity after ``observation_end``
     (default: the last activity day in the data) is left out, and so are customers whose
     first activity is after it.
 
     >>> days = pd.to_datetime(["2026-01-01", "2026-01-05", "2026-01-25"])
-    >>> rows = pd.DataFrame({"customer_id": [1, 1, 2], "date": days})
+    >>> rows = pd.DataFrame({"customer_id": [1, 1, 2], "ts": days})
     >>> out = churn_from_activity(rows, 10, observation_end="2026-01-31")
     >>> out[["duration_days", "churned"]].to_dict("index")  # 1: quiet since Jan 5, churn declared Jan 15
     {1: {'duration_days': 14, 'churned': 1}, 2: {'duration_days': 6, 'churned': 0}}
@@ -115,19 +116,20 @@ def churn_from_activity(
 def churn_from_subscriptions(
     subscriptions: DataLike,
     customer: str = "customer_id",
-    start: str = "start",
-    end: str = "end",
+    start: str = "start_ts",
+    end: str = "end_ts",
     observation_end: DateLike = None,
 ) -> pd.DataFrame:
     """One row per subscription started on or before ``observation_end``: its columns, plus
     ``duration_days`` and ``churned`` (see the module docstring).
 
-    ``end`` is null while a subscription is open. ``observation_end`` defaults to the last
+    The default column names are the sample's ``subscriptions`` table's. ``end`` is null while a
+    subscription is open. ``observation_end`` defaults to the last
     start or end day in the data. An end before its start is refused (a data error that
     would give a negative lifetime).
 
     >>> subs = pd.DataFrame({"customer_id": [1, 2], "plan": ["basic", "pro"],
-    ...     "start": pd.to_datetime(["2026-01-01", "2026-01-10"]), "end": pd.to_datetime(["2026-01-21", None])})
+    ...     "start_ts": pd.to_datetime(["2026-01-01", "2026-01-10"]), "end_ts": pd.to_datetime(["2026-01-21", None])})
     >>> churn_from_subscriptions(subs, observation_end="2026-01-31")[["plan", "duration_days", "churned"]]
         plan  duration_days  churned
     0  basic             20        1

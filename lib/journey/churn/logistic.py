@@ -85,7 +85,7 @@ def snapshot(
     cutoff: str | dt.date | dt.datetime,
     horizon_days: int,
     customer: str = "customer_id",
-    date: str = "date",
+    date: str = "ts",
     features: pd.DataFrame | None = None,
 ) -> Snapshot:
     """The customers active at ``cutoff`` with activity features and their churn label.

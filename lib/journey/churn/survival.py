@@ -169,8 +169,8 @@ def logrank(durations, events, groups) -> LogRank:
 
 def kaplan_meier(
     data,
-    duration: str = "duration",
-    event: str = "event",
+    duration: str = "duration_days",
+    event: str = "churned",
     by: str | None = None,
     alpha: float = 0.05,
     ci_method: CiMethod = "log-log",
@@ -179,7 +179,9 @@ def kaplan_meier(
     per value of ``by`` when given, with the log-rank test between them.
 
     ``duration`` is the time to churn or censoring (>= 0, in any unit: the curves' times are in
-    it) and ``event`` is 1 for churned, 0 for still a customer at the end of observation.
+    it) and ``event`` is 1 for churned, 0 for still a customer at the end of observation; the
+    defaults are the columns :func:`journey.churn.churn_from_activity` and
+    :func:`journey.churn.churn_from_subscriptions` return.
 
     >>> km = kaplan_meier(pd.DataFrame({"days": [2, 3, 3, 5, 8], "churned": [1, 1, 0, 1, 0]}), "days", "churned")
     >>> km.survival_at([1, 2, 4, 8]).round(3).tolist()
