@@ -136,3 +136,22 @@ def test_survival_data_from_subscriptions_feed_kaplan_meier_by_plan_with_the_def
     km = kaplan_meier(churn_from_subscriptions(_subscriptions(), observation_end="2026-01-31"), by="plan")
     # by hand: basic has one subscription, churned at 20 days; pro churns at 0 days (1 of 3 at risk)
     assert km.table[["plan", "time", "at_risk", "events"]].values.tolist() == [["basic", 20, 1, 1], ["pro", 0, 3, 1]]
+
+
+def test_activity_or_starts_after_today_are_refused_and_future_ends_cap_the_default_end():
+    tomorrow = pd.Timestamp.now(tz="UTC").normalize().tz_localize(None) + pd.Timedelta(days=1)
+    log = pd.DataFrame({"customer_id": ["A", "B"], "ts": [pd.Timestamp("2026-01-02"), tomorrow]})
+    with pytest.raises(
+        JourneyInputError, match=r"^activity: column 'ts' has 1 dates after today; expected activity that happened$"
+    ):
+        churn_from_activity(log, inactive_days=10)
+    subs = pd.DataFrame({"customer_id": [1], "start_ts": [tomorrow], "end_ts": [pd.NaT]})
+    with pytest.raises(JourneyInputError, match=r"^subscriptions: column 'start_ts' has 1 starts after today"):
+        churn_from_subscriptions(subs)
+    # a cancellation that takes effect next month: censored today, not churned
+    subs = pd.DataFrame(
+        {"customer_id": [1], "start_ts": [pd.Timestamp("2026-01-01")], "end_ts": [tomorrow + pd.Timedelta(days=30)]}
+    )
+    out = churn_from_subscriptions(subs)
+    assert out.attrs["observation_end"] == tomorrow - pd.Timedelta(days=1)
+    assert out["churned"].tolist() == [0]

@@ -41,6 +41,10 @@ DateLike = str | dt.date | dt.datetime | None
 EPOCH = pd.Timestamp("1970-01-01")
 
 
+def _today() -> int:
+    return _day_number(pd.Timestamp.now(tz="UTC"), "today")
+
+
 def _as_date(days: np.ndarray) -> pd.Series:
     return EPOCH + pd.to_timedelta(np.asarray(days, dtype="int64"), unit="D")
 
@@ -59,7 +63,7 @@ def churn_from_activity(
     table or a file; ``date`` is a date or timestamp column, ``ts`` in the sample's tables);
     the grouping runs in the engine. Activity after ``observation_end``
     (default: the last activity day in the data) is left out, and so are customers whose
-    first activity is after it.
+    first activity is after it; activity dated after today is refused.
 
     >>> days = pd.to_datetime(["2026-01-01", "2026-01-05", "2026-01-25"])
     >>> rows = pd.DataFrame({"customer_id": [1, 1, 2], "ts": days})
@@ -77,6 +81,7 @@ def churn_from_activity(
         n=rows.count(),
         null_customer=rows.customer.isnull().sum(),
         null_day=rows.day.isnull().sum(),
+        future=(rows.day > _today()).sum(),
         last=rows.day.max(),
     ).execute()
     s = {k: stats[k].iloc[0] for k in stats.columns}
@@ -86,6 +91,10 @@ def churn_from_activity(
         raise input_error(where, f"{int(s['null_customer']):,} rows have no customer", "a customer on every row")
     if int(s["null_day"] or 0):
         raise input_error(where, f"column {date!r} is missing on {int(s['null_day']):,} rows", "a date on every row")
+    if int(s["future"] or 0):  # a clock error would make every customer look active
+        raise input_error(
+            where, f"column {date!r} has {int(s['future']):,} dates after today", "activity that happened"
+        )
     end = int(s["last"]) if observation_end is None else _day_number(observation_end, "observation_end")
     seen = rows.filter(rows.day <= end)
     frame = seen.group_by("customer").aggregate(first=seen.day.min(), last=seen.day.max()).execute()
@@ -125,8 +134,9 @@ def churn_from_subscriptions(
 
     The default column names are the sample's ``subscriptions`` table's. ``end`` is null while a
     subscription is open. ``observation_end`` defaults to the last
-    start or end day in the data. An end before its start is refused (a data error that
-    would give a negative lifetime).
+    start or end day in the data, or today if an end lies after it (a cancellation that has not
+    taken effect). An end before its start, or a start after today, is refused (a data error
+    that would give a negative lifetime or an observation end in the future).
 
     >>> subs = pd.DataFrame({"customer_id": [1, 2], "plan": ["basic", "pro"],
     ...     "start_ts": pd.to_datetime(["2026-01-01", "2026-01-10"]), "end_ts": pd.to_datetime(["2026-01-21", None])})
@@ -145,6 +155,7 @@ def churn_from_subscriptions(
         null_customer=marked[customer].isnull().sum(),
         null_start=marked._start_day.isnull().sum(),
         backwards=(marked._end_day < marked._start_day).sum(),
+        future=(marked._start_day > _today()).sum(),
         last=ibis_greatest(marked._start_day.max(), marked._end_day.max()),
     ).execute()
     s = {k: stats[k].iloc[0] for k in stats.columns}
@@ -160,7 +171,11 @@ def churn_from_subscriptions(
         raise input_error(
             where, f"{int(s['backwards']):,} subscriptions end before they start", f"{end!r} on or after {start!r}"
         )
-    last_day = int(s["last"])
+    if int(s["future"] or 0):
+        raise input_error(
+            where, f"column {start!r} has {int(s['future']):,} starts after today", "subscriptions that started"
+        )
+    last_day = min(int(s["last"]), _today())  # an end after today is a cancellation that has not taken effect
     stop = last_day if observation_end is None else _day_number(observation_end, "observation_end")
     frame = marked.filter(marked._start_day <= stop).execute()
     if frame.empty:
