@@ -8,7 +8,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from statsmodels.stats.proportion import proportion_confint
 
-from journey.stats.classification import auc, brier, reliability_curve
+from journey.stats.classification import auc, brier, midranks, reliability_curve
 from journey.validation import JourneyInputError
 
 
@@ -87,3 +87,11 @@ def test_reliability_curve_rejects_an_unknown_strategy():
         JourneyInputError, match=r"^strategy: unknown value 'kmeans'; expected one of 'quantile', 'uniform'"
     ):
         reliability_curve([0, 1], [0.2, 0.8], strategy="kmeans")
+
+
+def test_midranks_equal_scipy_rankdata_average():
+    from scipy.stats import rankdata
+
+    values = np.array([3.0, 1.0, 3.0, 2.0, 3.0, 1.0, 7.5])
+    # reference: scipy.stats.rankdata(values, method="average")
+    np.testing.assert_array_equal(midranks(values), rankdata(values))

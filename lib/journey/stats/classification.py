@@ -26,7 +26,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from journey.stats.intervals import wilson, z_quantile
 from journey.validation import check_option, input_error
@@ -50,6 +49,14 @@ def binary_outcomes(outcome: np.ndarray | pd.Series, score: np.ndarray | pd.Seri
         row = int(np.flatnonzero(~np.isfinite(p))[0])
         raise input_error(where, f"score {p[row]!r} is not finite (first at row {row})", "finite scores")
     return y, p
+
+
+def midranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n with ties given their mean rank (``scipy.stats.rankdata(method="average")``,
+    without importing scipy.stats, which costs ~0.5 s at import)."""
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    below = np.cumsum(counts) - counts  # values strictly smaller than each distinct value
+    return (below + (counts + 1) / 2.0)[inverse]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +89,9 @@ def auc(outcome, score, alpha: float = 0.05) -> Auc:
         missing = "positive" if n1 == 0 else "negative"
         return Auc(NAN, NAN, NAN, NAN, n1, n0, alpha, f"no {missing} outcomes: AUC is undefined")
     # placement values from midranks: V10_i = share of negatives below positive i (ties 1/2)
-    all_ranks = rankdata(np.concatenate([pos, neg]))
-    v10 = (all_ranks[:n1] - rankdata(pos)) / n0
-    v01 = 1.0 - (all_ranks[n1:] - rankdata(neg)) / n1
+    all_ranks = midranks(np.concatenate([pos, neg]))
+    v10 = (all_ranks[:n1] - midranks(pos)) / n0
+    v01 = 1.0 - (all_ranks[n1:] - midranks(neg)) / n1
     area = float(v10.mean())
     s10 = float(v10.var(ddof=1)) if n1 > 1 else NAN
     s01 = float(v01.var(ddof=1)) if n0 > 1 else NAN
@@ -165,4 +172,4 @@ def reliability_curve(
     )
 
 
-__all__ = ["Auc", "BinStrategy", "Brier", "auc", "binary_outcomes", "brier", "reliability_curve"]
+__all__ = ["Auc", "BinStrategy", "Brier", "auc", "binary_outcomes", "brier", "midranks", "reliability_curve"]
