@@ -33,9 +33,76 @@ def test_valid_csv_round_trips_with_utc_timestamps(sample, tmp_path):
     assert (loaded["ts"].reset_index(drop=True) == expected).all()
 
 
-@pytest.mark.parametrize("table", ["events", "orders", "customers", "feedback", "assignments"])
+@pytest.mark.parametrize(
+    "table",
+    [
+        "events",
+        "orders",
+        "customers",
+        "feedback",
+        "assignments",
+        "order_history",
+        "subscriptions",
+        "support_tickets",
+        "usage",
+        "plays",
+    ],
+)
 def test_every_sample_table_satisfies_its_contract(sample, table):
     assert len(validate_frame(sample[table], table, f"{table}.parquet")) == len(sample[table])
+
+
+# One broken row per customer success table, and the one-line error it must give.
+BROKEN_ROWS = {
+    "order_history": ("amount", -5.0, r"column 'amount' fails greater_than_or_equal_to\(0\) \(first at row 3: -5"),
+    "subscriptions": ("start_ts", None, r"column 'start_ts' has null values \(first at row 3"),
+    "support_tickets": (
+        "satisfaction",
+        7,
+        r"column 'satisfaction' fails less_than_or_equal_to\(5\) \(first at row 3: 7",
+    ),
+    "usage": ("logins", 0, r"column 'logins' fails greater_than_or_equal_to\(1\) \(first at row 3: 0"),
+    "plays": ("variant", "control", r"column 'variant' has unknown values \(first at row 3: 'control'\).*'holdout'"),
+}
+
+
+def _as_csv(frame: pd.DataFrame, path) -> None:
+    """Write as an export would: timestamps in ISO 8601 with Z, nulls as empty fields."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            frame[column] = frame[column].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    frame.to_csv(path, index=False)
+
+
+@pytest.mark.parametrize("table", sorted(BROKEN_ROWS))
+def test_a_broken_row_of_a_customer_success_table_gives_one_line(sample, tmp_path, table):
+    column, value, message = BROKEN_ROWS[table]
+    frame = sample[table].head(10).copy()
+    frame[column] = frame[column].astype(object)
+    frame.loc[frame.index[2], column] = value
+    path = tmp_path / f"{table}.csv"
+    _as_csv(frame, path)
+    with pytest.raises(JourneyInputError, match=rf"^{table}\.csv: {message}") as caught:
+        load_table(path, table)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("table", sorted(BROKEN_ROWS))
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_cli_validates_an_export_of_each_customer_success_table(sample, tmp_path, table, suffix):
+    from typer.testing import CliRunner
+
+    from journey.cli import app
+
+    path = tmp_path / f"{table}.{suffix}"
+    if suffix == "csv":
+        _as_csv(sample[table], path)
+    else:
+        sample[table].to_parquet(path)
+    result = CliRunner().invoke(app, ["data", "validate", str(path), "--table", table])
+    assert result.exit_code == 0, result.output
+    assert f"{len(sample[table]):,} rows match the {table} contract" in result.output
 
 
 def test_missing_file_names_the_path(tmp_path):

@@ -39,6 +39,7 @@ class Column:
 
 
 FEEDBACK_CHANNELS = ("survey", "review", "social", "support")
+PLAY_VARIANTS = ("treatment", "holdout")
 
 CONTRACTS: dict[str, tuple[Column, ...]] = {
     "events": (
@@ -83,8 +84,53 @@ CONTRACTS: dict[str, tuple[Column, ...]] = {
         Column("variant", "str"),
         Column("assigned_at", "timestamp"),
     ),
+    "order_history": (
+        Column("order_id", "int", doc="the order history's own key (not orders.order_id)"),
+        Column("customer_id", "int"),
+        Column("ts", "timestamp", doc="when the order was placed, UTC"),
+        Column("amount", "float", minimum=0, doc="order value"),
+    ),
+    "subscriptions": (
+        Column("subscription_id", "int"),
+        Column("customer_id", "int"),
+        Column("plan", "str", doc="paid plan, e.g. basic, plus, premium"),
+        Column("start_ts", "timestamp", doc="first day of the contract; it renews monthly from here"),
+        Column("end_ts", "timestamp", nullable=True, doc="when it was cancelled; null while active"),
+        Column("monthly_price", "float", minimum=0),
+    ),
+    "support_tickets": (
+        Column("ticket_id", "int"),
+        Column("customer_id", "int"),
+        Column("opened_ts", "timestamp"),
+        Column("resolved_ts", "timestamp", nullable=True, doc="null: not resolved"),
+        Column("topic", "str", doc="e.g. billing, bug, how_to, account, delivery"),
+        Column("satisfaction", "int", nullable=True, minimum=1, maximum=5, doc="CSAT 1-5; null: not answered"),
+    ),
+    "usage": (
+        Column("customer_id", "int"),
+        Column("week_start", "timestamp", doc="Monday 00:00 UTC of the week"),
+        Column("logins", "int", minimum=1, doc="logins that week (weeks without one have no row)"),
+        Column("features_used", "int", minimum=0, doc="distinct product features used that week"),
+    ),
+    "plays": (
+        Column("customer_id", "int"),
+        Column("play", "str", doc="retention play, e.g. winback_offer"),
+        Column("variant", "str", allowed=PLAY_VARIANTS, doc="treatment, or the random holdout"),
+        Column("assigned_ts", "timestamp"),
+    ),
 }
-TableName = Literal["events", "orders", "customers", "feedback", "assignments"]
+TableName = Literal[
+    "events",
+    "orders",
+    "customers",
+    "feedback",
+    "assignments",
+    "order_history",
+    "subscriptions",
+    "support_tickets",
+    "usage",
+    "plays",
+]
 
 
 def value_range(table: str, column: str) -> tuple[float, float]:

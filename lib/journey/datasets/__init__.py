@@ -5,9 +5,15 @@
 ``journey.duckdb``, writing under a temporary name and renaming so a failed run never
 leaves a half-written data set. The same seed gives the same bytes in the parquet files.
 
+The customer success tables (``order_history``, ``subscriptions``, ``support_tickets``,
+``usage``, ``plays``; :mod:`journey.datasets.customers` documents their columns and planted
+truths) come last, from their own seeded streams, so the event tables before them keep the
+bytes they had before those tables existed.
+
 >>> tables = make_sample(users=300, seed=1)
->>> sorted(tables)
-['assignments', 'customers', 'events', 'feedback', 'feedback_labels', 'orders']
+>>> sorted(tables)  # doctest: +NORMALIZE_WHITESPACE
+['assignments', 'customers', 'events', 'feedback', 'feedback_labels', 'order_history', 'orders', 'plays',
+ 'subscriptions', 'support_tickets', 'usage']
 >>> bool((tables["events"]["ts"].dt.tz is not None))
 True
 """
@@ -26,10 +32,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from journey.datasets import customers as customer_success
+from journey.datasets.customers import customer_truth, make_customer_tables
 from journey.datasets.feedback import make_feedback
 from journey.datasets.journeys import CHUNK_USERS, EXPERIMENTS, generate_chunk
 
-TABLES = ("events", "orders", "customers", "feedback", "feedback_labels", "assignments")
+TABLES = ("events", "orders", "customers", "feedback", "feedback_labels", "assignments", *customer_success.TABLES)
 DEFAULT_USERS = 20_000
 DEFAULT_SEED = 7
 
@@ -79,9 +87,11 @@ def _customers(events: pd.DataFrame, users: pd.DataFrame, rng: np.random.Generat
 
 
 def iter_sample(users: int = DEFAULT_USERS, seed: int = DEFAULT_SEED):
-    """Yield ``{table: frame}`` per chunk of users, feedback last (it needs the customer ids)."""
+    """Yield ``{table: frame}`` per chunk of users, then feedback (it needs the customer ids), then
+    the customer success tables per chunk of customers (they need the customers and feedback)."""
     order_id = 1
     customer_ids: list[np.ndarray] = []
+    customer_frames: list[pd.DataFrame] = []
     for k, chunk in enumerate(_chunks(users, seed)):
         rng = np.random.default_rng([seed, k, 7])
         events = chunk["events"].sort_values(["user_id", "ts"], kind="stable", ignore_index=True)
@@ -89,9 +99,13 @@ def iter_sample(users: int = DEFAULT_USERS, seed: int = DEFAULT_SEED):
         order_id += len(orders)
         customers = _customers(events, chunk["users"], rng)
         customer_ids.append(customers["customer_id"].to_numpy())
+        customer_frames.append(customers)
         yield {"events": events, "orders": orders, "customers": customers, "assignments": chunk["assignments"]}
     ids = np.concatenate(customer_ids) if customer_ids else np.array([], dtype=np.int64)
-    yield make_feedback(_feedback_size(users), seed, ids)
+    feedback = make_feedback(_feedback_size(users), seed, ids)
+    yield feedback
+    everyone = pd.concat(customer_frames, ignore_index=True)
+    yield from customer_success.iter_customer_tables(everyone, feedback["feedback"], feedback["feedback_labels"], seed)
 
 
 def make_sample(users: int = 2000, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
@@ -128,14 +142,16 @@ def build_sample(
         parquet_dir = tmp / "parquet"
         parquet_dir.mkdir()
         writers: dict[str, pq.ParquetWriter] = {}
-        total_chunks = -(-users // CHUNK_USERS) + 1
+        total_chunks = -(-users // CHUNK_USERS) + 2  # and feedback, and (at least) one customer chunk
         for done, piece in enumerate(iter_sample(users, seed), start=1):
             for name, frame in piece.items():
-                table = pa.Table.from_pandas(frame, preserve_index=False)
+                schema = customer_success.SCHEMAS.get(name)  # the old tables keep their inferred types
+                table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
                 if name not in writers:
                     writers[name] = pq.ParquetWriter(parquet_dir / f"{name}.parquet", table.schema, compression="zstd")
                 writers[name].write_table(table)
             if progress:
+                total_chunks = max(total_chunks, done)
                 progress(done, total_chunks)
         for writer in writers.values():
             writer.close()
@@ -171,8 +187,10 @@ __all__ = [
     "EXPERIMENTS",
     "TABLES",
     "build_sample",
+    "customer_truth",
     "fingerprint",
     "iter_sample",
+    "make_customer_tables",
     "make_events",
     "make_feedback",
     "make_sample",

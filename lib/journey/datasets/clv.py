@@ -111,3 +111,36 @@ def bgnbd_transactions(
     dates = pd.Timestamp(start) + pd.to_timedelta(day, unit="D")
     frame = pd.DataFrame({"customer_id": customer, "date": dates.date, "amount": amount})
     return frame.sort_values(["customer_id", "date"], kind="stable").reset_index(drop=True)
+
+
+def bgnbd_repeat_purchases(
+    lam: np.ndarray, drop: np.ndarray, age: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Repeat purchases of customers with known rates, as ``(customer, weeks, dropped)``.
+
+    Customer ``i`` buys at rate ``lam[i]`` per week from its first purchase (week 0) until
+    ``age[i]``, and after each repeat purchase drops out with probability ``drop[i]`` (the BG/NBD
+    process, one vectorized round per purchase). Returns the customer index and the week of
+    every repeat purchase (in rounds: sort if order matters) and, per customer, whether it has
+    dropped out by ``age`` (its last purchase is then its dropout time). Callers that need the
+    per-customer truth (rates, dropout) draw the rates themselves and pass them here.
+    """
+    n = len(lam)
+    now = np.zeros(n)
+    dropped = np.zeros(n, dtype=bool)
+    ids: list[np.ndarray] = []
+    weeks: list[np.ndarray] = []
+    active = np.flatnonzero(lam > 0)
+    while len(active):
+        nxt = now[active] + rng.exponential(1.0, len(active)) / lam[active]
+        bought = nxt <= age[active]
+        buyers = active[bought]
+        ids.append(buyers)
+        weeks.append(nxt[bought])
+        now[buyers] = nxt[bought]
+        leaving = rng.random(len(buyers)) < drop[buyers]
+        dropped[buyers[leaving]] = True
+        active = buyers[~leaving]
+    if not ids:
+        return np.array([], dtype=np.int64), np.array([]), dropped
+    return np.concatenate(ids).astype(np.int64), np.concatenate(weeks), dropped
