@@ -14,6 +14,9 @@ too far apart, text ids, numba missing or without a writable cache) give the sam
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -180,9 +183,19 @@ def test_without_the_kernel_the_numpy_chain_gives_the_same_levels(log, why, spy,
     assert spy["numpy"] and not spy["kernel"]
 
 
+# user 0: codes 1 then 2 one second apart -> level 2; user 1: code 2 only -> level 0
+TINY = dict(keys=[(0 << 4) | (0 << 2) | 1, (0 << 4) | (1 << 2) | 2, (1 << 4) | (0 << 2) | 2], span=1, low_bits=4)
+
+
+def _tiny_levels(kernel) -> list[int]:
+    keys = np.array(TINY["keys"], dtype=np.int64)
+    hist, *_ = kernel(keys, 0, TINY["span"], TINY["low_bits"], 2, np.array([1, 2]), 5, False, 0)
+    return hist.tolist()
+
+
 def test_kernel_compiles_without_a_writable_cache(monkeypatch):
     # numba raises RuntimeError at decoration when no cache location is writable (a read-only
-    # install without a home); the kernel then compiles in the process instead of failing
+    # install without a home); the JIT kernel then compiles in the process instead of failing
     numba = pytest.importorskip("numba")
     original = numba.njit
 
@@ -192,14 +205,39 @@ def test_kernel_compiles_without_a_writable_cache(monkeypatch):
         return original(*args, **kwargs)
 
     monkeypatch.setattr(numba, "njit", no_cache)
-    monkeypatch.setattr(fker, "_compiled", [])
-    kernel = fker.compiled()
+    kernel = fker._jit()
     assert isinstance(kernel._cache, numba.core.caching.NullCache)  # compiled here, not cached
-    # user 0: codes 1 then 2 one second apart -> level 2; user 1: code 2 only -> level 0
-    layout = fker.KernelLayout(umin=0, tmin=0, user_span=1, time_bits=2, code_bits=2)
-    keys = np.array([(0 << 4) | (0 << 2) | 1, (0 << 4) | (1 << 2) | 2, (1 << 4) | (0 << 2) | 2], dtype=np.int64)
-    hist, *_ = kernel(keys, 0, layout.user_span, layout.low_bits, layout.code_bits, np.array([1, 2]), 5, False, False)
-    assert hist.tolist() == [1, 0, 1]
+    assert _tiny_levels(kernel) == [1, 0, 1]
+
+
+def test_kernel_built_ahead_of_time_runs_without_numba(tmp_path, monkeypatch):
+    # the built module is a plain extension: a process that cannot import numba still runs it
+    monkeypatch.setattr(fker, "_aot_dirs", lambda: [tmp_path])
+    kernel = fker._build_aot()
+    assert kernel is not None and _tiny_levels(kernel) == [1, 0, 1]
+    (built,) = tmp_path.glob("_funnels_kernel_*")
+    script = (
+        "import sys, importlib.util, numpy as np\n"
+        "sys.modules['numba'] = None  # any import of numba now fails\n"
+        f"spec = importlib.util.spec_from_file_location({built.name.split('.')[0]!r}, {str(built)!r})\n"
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        f"keys = np.array({TINY['keys']}, dtype=np.int64)\n"
+        "print(module.levels(keys, 0, 1, 4, 2, np.array([1, 2]), 5, False, 0)[0].tolist())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[1, 0, 1]"
+
+
+def test_without_an_ahead_of_time_build_the_jit_kernel_gives_the_same_levels(log, spy, monkeypatch):
+    # no compiler (or pycc gone from numba): the build returns None and numba's JIT runs instead
+    monkeypatch.setattr(engine_module, "CHAIN", "kernel")
+    monkeypatch.setattr(fker, "_load_aot", lambda: None)
+    monkeypatch.setattr(fker, "_build_aot", lambda: None)
+    monkeypatch.setattr(fker, "_compiled", [])
+    ours = funnels.user_levels(log, list(STEPS), "1d").to_frame()
+    pd.testing.assert_frame_equal(ours, clickhouse_levels(log, STEPS, 86_400), check_dtype=False)
+    assert spy["kernel"] and type(fker.compiled()).__name__ == "CPUDispatcher"
 
 
 def test_negative_ids_and_times_before_1970_pack_with_offsets(chain, spy, monkeypatch):

@@ -42,10 +42,12 @@ MODES = ("any_start", "first_entry")
 # chain. Tests and the benchmark set it to run each path on the same input.
 CHAIN = "auto"
 NO_EVENTS = "no events in the data (check the date window)"
-# The compiled kernel saves ~0.6 s per funnel on 20M events (12M step events) over the numpy chain,
-# but loading numba costs ~0.8-1 s per process (import and compiler set-up, on 2 shared cores);
-# so a fresh process takes it from 40M events, and a process that has loaded it already from 1M
-# (benchmarks/bench_funnels.py measures both paths).
+# The kernel is cheap to load once built ahead of time (an extension module, ~1 ms, no numba
+# import): then it runs from KERNEL_LOADED_MIN_ROWS events. Without that build, the first use
+# builds it (10-20 s, once per kernel source, numba and Python) or, failing that, loads numba's
+# JIT (~1 s per process): only worth it on logs of KERNEL_MIN_ROWS events
+# (benchmarks/bench_funnels.py measures both paths; ``python -m journey.stages.funnels_kernel``
+# builds the module ahead of a run).
 KERNEL_MIN_ROWS = 40_000_000
 KERNEL_LOADED_MIN_ROWS = 1_000_000
 
@@ -153,7 +155,8 @@ class Prepared:
         rows, *bounds = stats
         step_code = [chain.codes[step] for step in self.steps]
         raw = self.con.con
-        packed = fker.layout_for(*bounds, max(chain.codes.values())) if kernel else None
+        fits = kernel and len(step_code) <= fker.MAX_STEPS
+        packed = fker.layout_for(*bounds, max(chain.codes.values())) if fits else None
         if packed is not None:
             spans = farr.user_ranges(packed, rows)  # type: ignore[arg-type]
 

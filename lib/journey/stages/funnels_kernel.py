@@ -8,18 +8,29 @@ as ClickHouse's ``windowFunnel`` does: ``start[k]`` holds the chain start of the
 step-(k+1) event; within a second the steps are taken in step order, so a step-k event may
 follow a step-(k-1) event of the same second (and one event may serve a step listed twice).
 
-Why a kernel, against the house rule of staying in the engine: on 20M events the numpy path
-spent ~1 s sorting 8-byte keys and ~0.3 s in the per-step binary searches, more than the
-engine's scan. Here the keys put the user in the high bits, so the kernel groups the events by
-user with a counting sort (linear, no comparison sort of 20M keys) and sorts each user's few
-events in place; then one pass per user. DuckDB still scans, filters and encodes the log; only
-8 bytes per step event leave it, in this process. Users are independent, so user ranges run in
-parallel threads (the kernel releases the GIL).
+Why a kernel, against the house rule of staying in the engine: the issue's decision for the
+sorted-array path. DuckDB still scans, filters and encodes the log; only 8 bytes per step event
+leave it, in this process. The keys put the user in the high bits, so the kernel needs no
+comparison sort of all keys: a scan usually delivers each user's events together (the file's
+order), else a counting sort on the user bits regroups them; each user's few keys are then
+insertion-sorted in place and walked once. Measured on 20M events (12M step events): the
+kernel's pass takes ~0.15-0.25 s where the numpy chain's sort and binary searches take
+~0.35 s; whole-process the two are within the noise of 2 shared cores, the engine's scan and
+the imports weighing more (``benchmarks/bench_funnels.py`` runs both).
+
+Loading: numba itself costs ~0.3 s to import and ~0.5 s to set up its compiler in each process,
+more than the pass saves. So the kernel is built once ahead of time into an extension module
+(numba's ``pycc``, in ``__pycache__`` next to this file or the project cache), which loads in
+about a millisecond without importing numba; the name hashes this file, numba's and Python's
+versions, so an edit rebuilds it. Where that cannot be built (no C compiler, read-only folders,
+a numba without ``pycc``), numba's JIT runs with ``cache=True`` (compiling in each process when
+no cache folder is writable), and without numba the numpy chain. ``python -m
+journey.stages.funnels_kernel`` builds the module; ``JOURNEY_FUNNEL_KERNEL=0`` switches the
+kernel off, ``JOURNEY_FUNNEL_AOT=0`` the ahead-of-time build.
 
 Packing: ``key = (user - umin) << (time_bits + code_bits) | (second - tmin) << code_bits | code``.
-Compiled functions are cached on disk (``cache=True``: ``__pycache__`` next to this file, or
-numba's per-user cache when that is read-only); without any writable place they compile in each
-process (about a second), silently. ``JOURNEY_FUNNEL_KERNEL=0`` switches the kernel off.
+User ranges run in threads (the JIT kernel releases the GIL; the built module holds it, so
+there only the engine's fetch of the next range overlaps).
 """
 
 from __future__ import annotations
@@ -30,13 +41,15 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
 from journey.stages.funnels_sql import Mode
 
-MAX_CODE = 62  # the codes present in one second are a bitmask in an int64
+MAX_CODE = 62  # a per-code table, and
+MAX_STEPS = 63  # the steps present in one second are a bitmask in an int64
 SORTED_SEGMENT = 32  # longer user segments are sorted by numpy's sort, shorter by insertion
 DENSE = 8  # counting sort when the user range is at most this many times the rows (else a full sort)
 
@@ -158,11 +171,11 @@ def run_parts(
 
 
 class WarmUp:
-    """Imports numba and loads the kernel in a background thread, started before the engine's
-    scan: the engine runs without the GIL, so most of numba's fixed cost (importing it and
-    preparing its compiler, about 0.5-1 s on 2 shared cores, see ``benchmarks/bench_funnels.py``)
-    hides behind the scan instead of adding to it. :meth:`ready` waits and says whether the
-    kernel loaded (a broken numba install means the numpy chain, not an error)."""
+    """Loads the kernel in a background thread, started before the engine's scan (the engine
+    runs without the GIL, so the loading hides behind the scan). Loading the ahead-of-time
+    module takes ~0.05 s; building it, or loading numba's JIT instead, takes seconds.
+    :meth:`ready` waits and says whether the kernel loaded (a broken numba install means the
+    numpy chain, not an error)."""
 
     def __init__(self) -> None:
         self.loaded = False
@@ -173,7 +186,7 @@ class WarmUp:
         started = time.perf_counter()
         try:
             kernel = compiled()
-            # the same argument types as run_parts: loads the cached machine code now
+            # the same argument types as run_parts: a JIT kernel loads its cached machine code now
             kernel(np.zeros(1, dtype=np.int64), 0, 0, 1, 1, np.ones(1, dtype=np.int64), 1, False, 0)
             self.loaded = True
             _loaded.append(time.perf_counter() - started)
@@ -189,13 +202,14 @@ _loaded: list[float] = []  # seconds each successful warm-up took (the benchmark
 
 
 def loaded() -> bool:
-    """Whether this process has loaded the kernel already (numba's fixed cost is paid)."""
-    return bool(_loaded)
+    """Whether the kernel is cheap to use in this process: loaded already, or built ahead of
+    time for this source, numba and Python (importing the built module takes ~0.05 s)."""
+    return bool(_loaded) or (available() and _aot_file() is not None)
 
 
 def available() -> bool:
     """Whether the kernel may run here: numba installed and ``JOURNEY_FUNNEL_KERNEL`` not ``0``
-    (cheap: numba itself is imported by :class:`WarmUp`)."""
+    (cheap: numba itself is imported, if at all, by :class:`WarmUp`)."""
     if os.environ.get("JOURNEY_FUNNEL_KERNEL", "1") == "0":
         return False
     if _compiled:
@@ -206,89 +220,118 @@ def available() -> bool:
 
 
 _compiled: list[Callable] = []
-# the compiled helpers, set by compiled() before the kernel that calls them is compiled (numba
-# reads a global's value when it compiles the function using it)
-_walk_user_jit: Callable | None = None
-_sort_range_jit: Callable | None = None
+# the compiled helpers, set before the kernel that calls them is compiled (numba reads a
+# global's value when it compiles the function using it)
 _regroup_jit: Callable | None = None
+_walk_all_jit: Callable | None = None
+# the kernel's types, for the ahead-of-time build: keys, ubase, span, low_bits, code_bits,
+# codes, window, first_entry, detail -> (hist, users, out)
+SIGNATURE = "Tuple((i8[:], i8[:], i8[:, :, :]))(i8[::1], i8, i8, i8, i8, i8[::1], i8, b1, i8)"
 
 
 def compiled() -> Callable:
-    """The compiled kernel (compiled, or loaded from numba's cache, on first use)."""
+    """The kernel: the ahead-of-time module if built (no numba import at all), else built now
+    (once per kernel source, numba and Python version; a C compiler is needed), else numba's
+    JIT (``cache=True``). Raises ImportError without numba."""
     if not _compiled:
-        import numba
-
-        def jit(fn: Callable, **options: object) -> Callable:
-            try:
-                return numba.njit(cache=True, nogil=True, **options)(fn)
-            except RuntimeError:  # no writable cache location anywhere: compile in each process
-                return numba.njit(nogil=True, **options)(fn)
-
-        # the helpers are inlined into the kernel (numba IR inlining): no call per user
-        walk_user = jit(_walk_user, inline="always")
-        sort_range = jit(_sort_range, inline="always")
-        regroup = jit(_regroup)
-        globals().update(_walk_user_jit=walk_user, _sort_range_jit=sort_range, _regroup_jit=regroup)
-        _compiled.append(jit(_levels))
+        kernel = _load_aot()
+        if kernel is None and os.environ.get("JOURNEY_FUNNEL_AOT", "1") != "0":
+            kernel = _build_aot()
+        _compiled.append(kernel if kernel is not None else _jit())
     return _compiled[0]
 
 
-def _sort_range(keys, lo, hi):
-    """Sort ``keys[lo:hi]`` (one user's keys) in place: insertion sort for the usual handful,
-    with indices rather than a slice (a slice costs reference counting per user)."""
-    if hi - lo > SORTED_SEGMENT:
-        keys[lo:hi] = np.sort(keys[lo:hi])
-        return
-    for i in range(lo + 1, hi):
-        v = keys[i]
-        j = i - 1
-        while j >= lo and keys[j] > v:
-            keys[j + 1] = keys[j]
-            j -= 1
-        keys[j + 1] = v
+def _helpers(jit: Callable) -> None:
+    globals().update(_regroup_jit=jit(_regroup), _walk_all_jit=jit(_walk_all))
 
 
-def _walk_user(keys, lo, hi, low_mask, code_bits, codes, window, first_entry, target, record, state, out, row):
-    """One pass over a user's sorted keys ``keys[lo:hi]``; returns the level.
+def _jit() -> Callable:
+    import numba
 
-    ``state[k]``: chain start of the latest valid step-(k+1) event (-1: none). ``target`` >= 0
-    asks for the counted chain (start ``target``): ``out[2, row, k]`` gets the first valid
-    step-(k+1) event with that start; otherwise, with ``record``, ``out[0, row, k]`` /
-    ``out[1, row, k]`` get the first valid event per step and its start.
-    """
-    n_steps = codes.size
-    code_mask = (np.int64(1) << code_bits) - 1
-    for k in range(n_steps):
-        state[k] = -1
-    level = 0
-    i = lo
-    while i < hi:
-        t = (keys[i] & low_mask) >> code_bits
-        present = np.int64(0)
-        while i < hi and ((keys[i] & low_mask) >> code_bits) == t:
-            present |= np.int64(1) << (keys[i] & code_mask)
-            i += 1
-        for k in range(n_steps):
-            if (present >> codes[k]) & 1 == 0:
-                continue
-            if k == 0:
-                if first_entry and state[0] >= 0:
-                    continue
-                start = t
-            else:
-                start = state[k - 1]
-                if start < 0 or t - start > window:
-                    continue
-            state[k] = start
-            if k + 1 > level:
-                level = k + 1
-            if target >= 0:
-                if start == target and out[2, row, k] < 0:
-                    out[2, row, k] = t
-            elif record and out[0, row, k] < 0:
-                out[0, row, k] = t
-                out[1, row, k] = start
-    return level
+    def jit(fn: Callable) -> Callable:
+        try:
+            return numba.njit(cache=True, nogil=True)(fn)
+        except RuntimeError:  # no writable cache location anywhere: compile in each process
+            return numba.njit(nogil=True)(fn)
+
+    _helpers(jit)
+    return jit(_levels)
+
+
+def _aot_name() -> str:
+    """Module name of the ahead-of-time build: changes with this file, numba and Python."""
+    import hashlib
+    import importlib.metadata
+    import sys
+
+    digest = hashlib.sha1(Path(__file__).read_bytes())
+    digest.update(f"{importlib.metadata.version('numba')} {sys.version}".encode())
+    return f"_funnels_kernel_{digest.hexdigest()[:16]}"
+
+
+def _aot_dirs() -> list[Path]:
+    """Where the build may live: ``__pycache__`` next to this file, else the project cache."""
+    from journey import config
+
+    return [Path(__file__).parent / "__pycache__", config.cache_dir() / "numba"]
+
+
+def _aot_file() -> Path | None:
+    import importlib.machinery
+
+    try:
+        name = _aot_name()
+    except Exception:  # noqa: BLE001 - numba not installed: no build to find
+        return None
+    for folder in _aot_dirs():
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            if (folder / f"{name}{suffix}").is_file():
+                return folder / f"{name}{suffix}"
+    return None
+
+
+def _load_aot() -> Callable | None:
+    import importlib.util
+
+    path = _aot_file()
+    if path is None:
+        return None
+    try:
+        spec = importlib.util.spec_from_file_location(path.name.split(".")[0], path)
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        return module.levels
+    except Exception:  # noqa: BLE001 - a broken build: rebuild or take the JIT
+        return None
+
+
+def _build_aot() -> Callable | None:
+    """Compile the kernel into an extension module (numba's ``pycc``) in the first writable
+    folder of :func:`_aot_dirs`; ``None`` when that fails (no compiler, no pycc, read-only)."""
+    import tempfile
+    import warnings
+
+    name = _aot_name()
+    for folder in _aot_dirs():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=folder) as tmp, warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # pycc is pending deprecation in numba
+                import numba
+                from numba.pycc import CC
+
+                _helpers(numba.njit)
+                cc = CC(name)
+                cc.output_dir = tmp
+                cc.verbose = False
+                cc.export("levels", SIGNATURE)(_levels)
+                cc.compile()
+                built = next(Path(tmp).glob(f"{name}*"))
+                os.replace(built, folder / built.name)  # atomic: a reader sees all or nothing
+        except Exception:  # noqa: BLE001 - try the next folder, then the JIT
+            continue
+        return _load_aot()
+    return None
 
 
 def _regroup(keys, ubase, span, low_bits):
@@ -315,14 +358,34 @@ def _levels(keys, ubase, span, low_bits, code_bits, codes, window, first_entry, 
     sorts keys whose users are too sparse for :func:`_regroup`): the histogram of levels and,
     with ``detail`` (see :func:`run_parts`), the per-user arrays of :class:`KernelChain`. Each user's keys
     are sorted in place, so ``keys`` is modified."""
+    # logs often arrive grouped by user (a scan keeps the file's order): no regrouping then
+    for i in range(1, keys.size):
+        if (keys[i] >> low_bits) < (keys[i - 1] >> low_bits):
+            regrouped = _regroup_jit(keys, ubase, span, low_bits)
+            return _walk_all_jit(regrouped, low_bits, code_bits, codes, window, first_entry, detail)
+    return _walk_all_jit(keys, low_bits, code_bits, codes, window, first_entry, detail)
+
+
+def _walk_all(keys, low_bits, code_bits, codes, window, first_entry, detail):
+    """:func:`_levels` on keys grouped by user. One function with every loop written out: as
+    separate functions (even inlined by numba) or with the ``keys`` argument rebound to the
+    regrouped array, the same loops ran 2.5-4x slower.
+
+    Per user: sort its keys by (second, code) (insertion sort; numpy's for long ones), then walk
+    them once. ``state[k]`` is the chain start of the latest valid step-(k+1) event (-1: none);
+    the steps present in a second are taken in step order, so a step-k event may follow a
+    step-(k-1) event of the same second and one event may serve a step listed twice. With
+    ``detail`` the first pass records the first valid event per step and its start; with
+    ``detail`` 2 a second pass records the first valid step events of the counted chain (the
+    one whose start is that of the first event reaching the level).
+    """
     n_steps = codes.size
     n = keys.size
     low_mask = (np.int64(1) << low_bits) - 1
-    # logs often arrive grouped by user (a scan keeps the file's order): no regrouping then
-    for i in range(1, n):
-        if (keys[i] >> low_bits) < (keys[i - 1] >> low_bits):
-            keys = _regroup_jit(keys, ubase, span, low_bits)
-            break
+    code_mask = (np.int64(1) << code_bits) - 1
+    code_steps = np.zeros(code_mask + 1, dtype=np.int64)  # per code, the bits of the steps it serves
+    for k in range(n_steps):
+        code_steps[codes[k]] |= np.int64(1) << k
     n_users = 0
     if detail > 0:
         for i in range(n):
@@ -332,6 +395,7 @@ def _levels(keys, ubase, span, low_bits, code_bits, codes, window, first_entry, 
     users = np.empty(n_users, dtype=np.int64)
     out = np.full((3 if detail > 1 else 2, n_users, n_steps), -1, dtype=np.int64)  # first_t, first_s[, chain_t]
     state = np.empty(n_steps, dtype=np.int64)
+    passes = 2 if detail > 1 else 1
     row = 0
     lo = 0
     while lo < n:
@@ -339,22 +403,63 @@ def _levels(keys, ubase, span, low_bits, code_bits, codes, window, first_entry, 
         hi = lo + 1
         while hi < n and (keys[hi] >> low_bits) == user:
             hi += 1
-        _sort_range_jit(keys, lo, hi)  # by (second, code): the user bits are equal within the range
+        if hi - lo > SORTED_SEGMENT:
+            keys[lo:hi] = np.sort(keys[lo:hi])
+        else:
+            for i in range(lo + 1, hi):
+                v = keys[i]
+                j = i - 1
+                while j >= lo and keys[j] > v:
+                    keys[j + 1] = keys[j]
+                    j -= 1
+                keys[j + 1] = v
+        level = 0
+        target = np.int64(-1)
+        for p in range(passes):
+            if p == 1:
+                if level == 0:
+                    break
+                target = out[1, row, level - 1]
+            for k in range(n_steps):
+                state[k] = -1
+            level = 0
+            i = lo
+            while i < hi:
+                t = (keys[i] & low_mask) >> code_bits
+                steps = np.int64(0)
+                while i < hi and ((keys[i] & low_mask) >> code_bits) == t:
+                    steps |= code_steps[keys[i] & code_mask]
+                    i += 1
+                for k in range(n_steps):
+                    if (steps >> k) & 1 == 0:
+                        continue
+                    if k == 0:
+                        if first_entry and state[0] >= 0:
+                            continue
+                        start = t
+                    else:
+                        start = state[k - 1]
+                        if start < 0 or t - start > window:
+                            continue
+                    state[k] = start
+                    if k + 1 > level:
+                        level = k + 1
+                    if detail > 0:
+                        if p == 0:
+                            if out[0, row, k] < 0:
+                                out[0, row, k] = t
+                                out[1, row, k] = start
+                        elif start == target and out[2, row, k] < 0:
+                            out[2, row, k] = t
         if detail > 0:
             users[row] = user
-            level = _walk_user_jit(
-                keys, lo, hi, low_mask, code_bits, codes, window, first_entry, -1, True, state, out, row
-            )
-            if level > 0 and detail > 1:
-                target = out[1, row, level - 1]
-                _walk_user_jit(
-                    keys, lo, hi, low_mask, code_bits, codes, window, first_entry, target, False, state, out, row
-                )
             row += 1
-        else:
-            level = _walk_user_jit(
-                keys, lo, hi, low_mask, code_bits, codes, window, first_entry, -1, False, state, out, 0
-            )
         hist[level] += 1
         lo = hi
     return hist, users, out
+
+
+if __name__ == "__main__":  # python -m journey.stages.funnels_kernel: build the module ahead of a run
+    kernel = compiled()
+    where = _aot_file()
+    print(f"funnel kernel: {'built at ' + str(where) if where else 'JIT (no ahead-of-time build possible here)'}")
