@@ -33,7 +33,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from journey.clv.summary import _day_number, _days  # the same day arithmetic as rfm_summary
+from journey.data.days import day_column, day_number  # the same day arithmetic as rfm_summary
 from journey.data.sources import DataLike, as_table
 from journey.validation import input_error, require_columns
 
@@ -42,7 +42,7 @@ EPOCH = pd.Timestamp("1970-01-01")
 
 
 def _today() -> int:
-    return _day_number(pd.Timestamp.now(tz="UTC"), "today")
+    return day_number(pd.Timestamp.now(tz="UTC"), "today")
 
 
 def _as_date(days: np.ndarray) -> pd.Series:
@@ -76,7 +76,7 @@ def churn_from_activity(
     where = "activity"
     table = as_table(activity, "activity")
     require_columns(table.columns, [customer, date], where)
-    rows = table.select(customer=table[customer], day=_days(table, date, where))
+    rows = table.select(customer=table[customer], day=day_column(table, date, where))
     stats = rows.aggregate(
         n=rows.count(),
         null_customer=rows.customer.isnull().sum(),
@@ -95,7 +95,7 @@ def churn_from_activity(
         raise input_error(
             where, f"column {date!r} has {int(s['future']):,} dates after today", "activity that happened"
         )
-    end = int(s["last"]) if observation_end is None else _day_number(observation_end, "observation_end")
+    end = int(s["last"]) if observation_end is None else day_number(observation_end, "observation_end")
     seen = rows.filter(rows.day <= end)
     frame = seen.group_by("customer").aggregate(first=seen.day.min(), last=seen.day.max()).execute()
     if frame.empty:
@@ -148,7 +148,7 @@ def churn_from_subscriptions(
     where = "subscriptions"
     table = as_table(subscriptions, "subscriptions")
     require_columns(table.columns, [customer, start, end], where)
-    start_day, end_day = _days(table, start, where), _days(table, end, where)
+    start_day, end_day = day_column(table, start, where), day_column(table, end, where)
     marked = table.mutate(_start_day=start_day, _end_day=end_day)
     stats = marked.aggregate(
         n=marked.count(),
@@ -176,7 +176,7 @@ def churn_from_subscriptions(
             where, f"column {start!r} has {int(s['future']):,} starts after today", "subscriptions that started"
         )
     last_day = min(int(s["last"]), _today())  # an end after today is a cancellation that has not taken effect
-    stop = last_day if observation_end is None else _day_number(observation_end, "observation_end")
+    stop = last_day if observation_end is None else day_number(observation_end, "observation_end")
     frame = marked.filter(marked._start_day <= stop).execute()
     if frame.empty:
         raise input_error(

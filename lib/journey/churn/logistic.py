@@ -34,7 +34,7 @@ import pandas as pd
 from scipy.special import expit
 
 from journey.churn.checks import shown_value
-from journey.clv.summary import _day_number, _days  # the same day arithmetic as rfm_summary
+from journey.data.days import day_column, day_number  # the same day arithmetic as rfm_summary
 from journey.data.sources import DataLike, as_table
 from journey.display.results import ResultMixin, TableResult, display_frame
 from journey.stats import dist
@@ -103,8 +103,8 @@ def snapshot(
     where = "activity"
     table = as_table(activity, "activity")
     require_columns(table.columns, [customer, date], where)
-    rows = table.select(customer=table[customer], day=_days(table, date, where))
-    cut = _day_number(cutoff, "cutoff")
+    rows = table.select(customer=table[customer], day=day_column(table, date, where))
+    cut = day_number(cutoff, "cutoff")
     h = int(horizon_days)
     last_day = rows.day.max().execute()
     if last_day is None or pd.isna(last_day):

@@ -18,12 +18,13 @@ dates, not instants).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
 import ibis
 import numpy as np
 import pandas as pd
 
+from journey.data.days import day_column, day_number
 from journey.data.sources import DataLike, as_table
 from journey.validation import check_option, input_error, require_columns
 
@@ -31,26 +32,6 @@ TimeUnit = Literal["D", "W"]
 UNIT_DAYS = {"D": 1.0, "W": 7.0}
 COLUMNS = ("frequency", "recency", "T", "monetary_value")
 HOLDOUT_COLUMNS = ("frequency_holdout", "duration_holdout")
-
-
-def _day_number(value: Any, name: str) -> int:
-    """A calibration or observation end as a day number (its calendar day; UTC if aware)."""
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise input_error(f"parameter {name!r}", f"unparseable date {value!r}", "a date such as '2026-06-30'") from exc
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return int((stamp.normalize() - pd.Timestamp("1970-01-01")) // pd.Timedelta(days=1))
-
-
-def _days(table: ibis.Table, date: str, where: str) -> ibis.Value:
-    dtype = table[date].type()
-    if dtype.is_date():
-        return table[date].epoch_days().cast("int64")
-    if dtype.is_timestamp():
-        return (table[date].epoch_seconds() // 86_400).cast("int64")
-    raise input_error(where, f"column {date!r} has type {dtype}", "dates or timestamps")
 
 
 def rfm_summary(
@@ -81,19 +62,19 @@ def rfm_summary(
     require_columns(table.columns, [customer, date, *([amount] if amount else [])], where)
     if amount and not table[amount].type().is_numeric():
         raise input_error(where, f"column {amount!r} has type {table[amount].type()}", "numeric amounts")
-    day = _days(table, date, where)
+    day = day_column(table, date, where)
     rows = table.select(customer=table[customer], day=day, spend=table[amount].cast("float64") if amount else 0.0)
     last_day = _check_rows(rows, where, amount, date)
 
     if calibration_end is not None:
-        end = _day_number(calibration_end, "calibration_end")
+        end = day_number(calibration_end, "calibration_end")
     elif observation_end is not None:
-        end = _day_number(observation_end, "observation_end")
+        end = day_number(observation_end, "observation_end")
     else:
         end = last_day
     holdout_end = None
     if calibration_end is not None and observation_end is not None:
-        holdout_end = _day_number(observation_end, "observation_end")
+        holdout_end = day_number(observation_end, "observation_end")
         if holdout_end <= end:
             raise input_error(
                 "parameter 'observation_end'",
@@ -142,7 +123,7 @@ def rfm_summary(
 
 def _check_rows(rows: ibis.Table, where: str, amount: str | None, date: str) -> int:
     """One engine query for what would make the summary silently wrong; returns the last purchase day."""
-    today = _day_number(pd.Timestamp.now(tz="UTC"), "today")
+    today = day_number(pd.Timestamp.now(tz="UTC"), "today")
     stats = rows.aggregate(
         null_customer=rows.customer.isnull().sum(),
         null_day=rows.day.isnull().sum(),

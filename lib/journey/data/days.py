@@ -1,0 +1,46 @@
+"""Whole days since 1970: the one day arithmetic of every per-customer summary.
+
+CLV summaries, churn definitions and churn snapshots count days the same way, so that a
+customer's recency in one table is their quiet days in another. Days are computed in the
+engine as ``epoch_seconds // 86400`` (portable, and independent of the session's time zone):
+an aware timestamp counts its UTC day; a naive timestamp or a date counts the calendar day as
+written (transaction exports usually carry dates, not instants).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from journey.validation import input_error
+
+EPOCH = pd.Timestamp("1970-01-01")
+
+
+def day_number(value: Any, name: str) -> int:
+    """A date parameter (``'2026-06-30'``, a date, a timestamp) as its day number (UTC if aware).
+
+    >>> day_number("1970-01-02", "cutoff"), day_number(pd.Timestamp("2026-01-01 23:30", tz="America/New_York"), "x")
+    (1, 20455)
+    """
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise input_error(f"parameter {name!r}", f"unparseable date {value!r}", "a date such as '2026-06-30'") from exc
+    if stamp is pd.NaT:
+        raise input_error(f"parameter {name!r}", "is empty", "a date such as '2026-06-30'")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return int((stamp.normalize() - EPOCH) // pd.Timedelta(days=1))
+
+
+def day_column(table: ibis.Table, column: str, where: str) -> ibis.Value:
+    """The engine expression of ``column``'s day number; dates and timestamps only."""
+    dtype = table[column].type()
+    if dtype.is_date():
+        return table[column].epoch_days().cast("int64")
+    if dtype.is_timestamp():
+        return (table[column].epoch_seconds() // 86_400).cast("int64")
+    raise input_error(where, f"column {column!r} has type {dtype}", "dates or timestamps")
