@@ -148,6 +148,17 @@ def test_kernel_levels_identical_to_clickhouse_whatever_the_row_order(log, order
     assert spy["kernel"] and ours["level"].max() >= 3
 
 
+def test_kernel_sorts_users_with_many_events_like_those_with_few(spy, monkeypatch):
+    # more than SORTED_SEGMENT step events per user: numpy's sort instead of the insertion sort
+    monkeypatch.setattr(engine_module, "CHAIN", "kernel")
+    heavy = make_funnel_events(users=60, seed=3, events_per_user=80)
+    assert heavy.groupby("user_id").size().min() > fker.SORTED_SEGMENT
+    for steps in (STEPS, ("product_view", "landing_view", "product_view")):
+        ours = funnels.user_levels(heavy, list(steps), "1h").to_frame()
+        pd.testing.assert_frame_equal(ours, clickhouse_levels(heavy, steps, 3_600), check_dtype=False)
+    assert spy["kernel"]
+
+
 def test_kernel_sorts_ids_too_sparse_for_a_counting_sort(log, spy, monkeypatch):
     monkeypatch.setattr(engine_module, "CHAIN", "kernel")
     sparse = log.assign(user_id=log["user_id"] * 10_007)  # range ~ 30M ids for ~10k step events
