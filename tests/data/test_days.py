@@ -13,7 +13,9 @@ from journey.validation import JourneyInputError
 
 
 def test_parameters_and_columns_agree_on_the_day() -> None:
-    stamps = pd.Series(pd.to_datetime(["2026-03-01 00:00Z", "2026-03-01 23:59:59Z", "2026-02-28 23:00-02:00"]))
+    stamps = pd.Series(
+        pd.to_datetime(["2026-03-01 00:00:00Z", "2026-03-01 23:59:59Z", "2026-02-28 23:00:00-02:00"], utc=True)
+    )
     table = ibis.memtable(pd.DataFrame({"ts": stamps, "d": [dt.date(2026, 3, 1)] * 3}))
     days = table.select(a=day_column(table, "ts", "t"), b=day_column(table, "d", "t")).execute()
     expected = (dt.date(2026, 3, 1) - dt.date(1970, 1, 1)).days
