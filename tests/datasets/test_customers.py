@@ -253,3 +253,17 @@ def test_truth_matches_the_tables_and_stays_out_of_them(sample):
     adoption = sample["usage"].groupby("customer_id")["features_used"].mean() / cs.FEATURES
     low = truth.set_index("customer_id")["low_adopter"].loc[adoption.index]
     assert adoption[low].mean() < 0.2 < 0.4 < adoption[~low].mean()
+
+
+def test_customers_without_the_needed_columns_or_window_are_refused():
+    from journey.validation import JourneyInputError
+
+    customers = cs.make_customers(10, seed=0)
+    with pytest.raises(JourneyInputError, match=r"^customers: missing column 'plan'; expected columns present"):
+        make_customer_tables(customers.drop(columns=["plan"]))
+    naive = customers.assign(signup_ts=customers["signup_ts"].dt.tz_localize(None))
+    with pytest.raises(JourneyInputError, match=r"^customers: column 'signup_ts' has type datetime64\[us\]"):
+        make_customer_tables(naive)
+    early = customers.assign(signup_ts=customers["signup_ts"] - pd.Timedelta(days=400))
+    with pytest.raises(JourneyInputError, match=r"^customers: column 'signup_ts' has values outside the events"):
+        make_customer_tables(early)

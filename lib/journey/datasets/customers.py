@@ -60,6 +60,12 @@ Planted truths (module constants; :func:`customer_truth` gives the per-customer 
       within :data:`WINBACK_WINDOW_DAYS` days with probability :data:`WINBACK_UPLIFT` (on top of
       its own process), so the reactivation rate (an order within the window) rises by
       ``WINBACK_UPLIFT * (1 - holdout rate)``.
+
+>>> tables = make_customer_tables(make_customers(500, seed=1), seed=1)
+>>> list(tables) == list(TABLES)
+True
+>>> sorted(tables["plays"]["variant"].unique())
+['holdout', 'treatment']
 """
 
 from __future__ import annotations
@@ -73,6 +79,7 @@ import pyarrow as pa
 
 from journey.datasets.clv import bgnbd_repeat_purchases
 from journey.datasets.journeys import DAYS, START
+from journey.validation import input_error, require_columns
 
 HISTORY_START = dt.datetime(2024, 11, 18, tzinfo=dt.UTC)  # a Monday, 735 days before END
 TELEMETRY_START = dt.datetime(2026, 5, 4, tzinfo=dt.UTC)  # a Monday: tickets and usage from here
@@ -398,6 +405,11 @@ def _chunk(customers: pd.DataFrame, crash: np.ndarray, seed: int, chunk: int, fi
 
 
 def _iter_chunks(customers: pd.DataFrame, feedback, feedback_labels, seed: int):
+    require_columns(customers.columns, ["customer_id", "signup_ts", "plan"], "customers")
+    if not isinstance(customers["signup_ts"].dtype, pd.DatetimeTZDtype):
+        raise input_error("customers", f"column 'signup_ts' has type {customers['signup_ts'].dtype}", "UTC timestamps")
+    if len(customers) and not customers["signup_ts"].between(START, END, inclusive="left").all():
+        raise input_error("customers", "column 'signup_ts' has values outside the events window", f"{START} to {END}")
     customers = customers.sort_values("customer_id", kind="stable", ignore_index=True)
     ids = customers["customer_id"].to_numpy(np.int64)
     crash = _crash_seconds(ids, feedback, feedback_labels)
