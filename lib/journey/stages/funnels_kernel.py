@@ -330,6 +330,9 @@ def _build_aot() -> Callable | None:
                 os.replace(built, folder / built.name)  # atomic: a reader sees all or nothing
         except Exception:  # noqa: BLE001 - try the next folder, then the JIT
             continue
+        for old in folder.glob("_funnels_kernel_*"):  # builds of earlier sources or versions
+            if not old.name.startswith(name):
+                old.unlink(missing_ok=True)
         return _load_aot()
     return None
 
