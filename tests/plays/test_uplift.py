@@ -17,7 +17,7 @@ def _outcomes(play: str, treated: tuple[int, int], holdout: tuple[int, int]) -> 
     """``treated``/``holdout`` are (customers, churners)."""
     rows = []
     for group, (n, x) in (("treatment", treated), ("holdout", holdout)):
-        rows += [{"play": play, "group": group, "churned": int(i < x)} for i in range(n)]
+        rows += [{"play": play, "variant": group, "churned": int(i < x)} for i in range(n)]
     return pd.DataFrame(rows)
 
 
@@ -52,8 +52,10 @@ def test_plays_that_cannot_be_judged_say_why(treated, holdout, status) -> None:
 
 
 def test_an_unknown_group_is_a_one_line_error() -> None:
-    frame = _outcomes("p", (10, 1), (10, 2)).assign(group="control")
-    with pytest.raises(JourneyInputError, match=r"column 'group' has \['control'\]; expected 'treatment' or 'holdout'"):
+    frame = _outcomes("p", (10, 1), (10, 2)).assign(variant="control")
+    with pytest.raises(
+        JourneyInputError, match=r"column 'variant' has \['control'\]; expected 'treatment' or 'holdout'"
+    ):
         play_uplift(frame)
 
 
@@ -62,5 +64,30 @@ def test_a_planted_effect_is_recovered_within_its_interval() -> None:
     n = 20_000
     group = np.where(rng.random(n) < 0.2, "holdout", "treatment")
     churned = rng.random(n) < np.where(group == "holdout", 0.30, 0.30 * (1 - 0.25))  # prevents 25%
-    row = play_uplift(pd.DataFrame({"play": "x", "group": group, "churned": churned})).get("x")
+    row = play_uplift(pd.DataFrame({"play": "x", "variant": group, "churned": churned})).get("x")
     assert row["prevented_share_ci_lower"] < 0.25 < row["prevented_share_ci_upper"]
+
+
+def test_outcomes_count_an_order_in_the_window_after_assignment_as_reactivation() -> None:
+    import ibis
+
+    from journey.plays import play_outcomes
+
+    t0 = pd.Timestamp("2026-06-01", tz="UTC")
+    con = ibis.duckdb.connect()
+    con.create_table(
+        "plays",
+        pd.DataFrame(
+            {
+                "customer_id": [1, 2, 3, 4],
+                "play": "winback",
+                "variant": ["treatment", "treatment", "holdout", "holdout"],
+                "assigned_ts": [t0] * 4,
+            }
+        ),
+    )
+    days = pd.to_timedelta([5, 31, -1, 30], unit="D")
+    con.create_table("order_history", pd.DataFrame({"customer_id": [1, 2, 3, 4], "ts": t0 + days, "amount": 10.0}))
+    # 1 bought 5 days after (back); 2 after 31 days (too late); 3 before the play; 4 on day 30 (in the window)
+    out = play_outcomes(con, window_days=30).execute().set_index("customer_id")["churned"]
+    assert out.sort_index().tolist() == [0, 1, 1, 0]

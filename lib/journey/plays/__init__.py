@@ -5,7 +5,16 @@
 probabilities and lifetime values into the ranked list of who gets which play.
 """
 
-from journey.plays.uplift import HOLDOUT, TREATMENT, PlayUplift, play_uplift
+from journey.plays.uplift import HOLDOUT, TREATMENT, PlayUplift, play_outcomes, play_uplift
 from journey.plays.value import PlayPlan, assign_plays, play_values
 
-__all__ = ["HOLDOUT", "TREATMENT", "PlayPlan", "PlayUplift", "assign_plays", "play_uplift", "play_values"]
+__all__ = [
+    "HOLDOUT",
+    "TREATMENT",
+    "PlayPlan",
+    "PlayUplift",
+    "assign_plays",
+    "play_outcomes",
+    "play_uplift",
+    "play_values",
+]

@@ -13,8 +13,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import ibis
 import pandas as pd
 
+from journey.data.event_input import prepare_table
 from journey.data.sources import DataLike, as_table
 from journey.display.results import TableResult
 from journey.stats import dist
@@ -56,14 +58,35 @@ class PlayUplift(TableResult):
         return rows.iloc[0]
 
 
+def play_outcomes(source: DataLike, window_days: int = 30) -> ibis.Table:
+    """One row per customer and past play (the ``plays`` table: customer_id, play, variant,
+    assigned_ts) with ``churned``: 1 when the customer placed no order (``order_history``) in the
+    ``window_days`` after the assignment, i.e. the play did not bring them back."""
+    if window_days < 1:
+        raise input_error("parameter 'window_days'", f"is {window_days}", "a positive number of days")
+    plays = prepare_table(source, table="plays", columns=["customer_id", "play", "variant"], timestamps=["assigned_ts"])
+    orders = prepare_table(source, table="order_history", columns=["customer_id"], timestamps=["ts"])
+    joined = plays.left_join(
+        orders,
+        [
+            plays.customer_id == orders.customer_id,
+            orders.ts > plays.assigned_ts,
+            orders.ts <= plays.assigned_ts + ibis.interval(days=window_days),
+        ],
+    )
+    back = joined.group_by(["customer_id", "play", "variant"]).aggregate(orders=joined.ts.count())
+    return back.select("customer_id", "play", "variant", churned=(back.orders == 0).cast("int64"))
+
+
 def play_uplift(
     outcomes: DataLike,
     play: str = "play",
-    group: str = "group",
+    variant: str = "variant",
     churned: str = "churned",
     alpha: float = 0.05,
 ) -> PlayUplift:
     """Per play, churn in treatment vs holdout from one row per customer and play (counts in the engine)."""
+    group = variant
     table = as_table(outcomes, "plays")
     require_columns(table.columns, (play, group, churned), "play outcomes")
     counts = (
