@@ -183,3 +183,18 @@ def test_a_snapshot_with_labels_that_are_not_zero_or_one_is_refused():
         match=r"^snapshot at 2026-01-01: column 'churned' has value 2 \(first at row 1\); expected 0/1$",
     ):
         Snapshot(pd.Timestamp("2026-01-01"), 30, table)
+
+
+def test_current_features_are_the_snapshot_features_without_a_label_or_a_future():
+    from journey.churn import current_features
+
+    days = {"A": ["2026-03-01", "2026-03-31"], "B": ["2026-02-01", "2026-03-25"], "C": ["2026-01-01"]}
+    rows = [(c, d) for c, ds in days.items() for d in ds]
+    log = pd.DataFrame({"customer_id": [c for c, _ in rows], "ts": pd.to_datetime([d for _, d in rows])})
+    # the log ends at the cutoff: a snapshot cannot label it, but today's customers can be scored
+    with pytest.raises(JourneyInputError, match="a label needs it observed"):
+        snapshot(log, "2026-03-31", 30)
+    now = current_features(log, "2026-03-31", 30)
+    assert list(now.index) == ["A", "B"] and "churned" not in now.columns
+    assert now.loc["A"].tolist() == [0.0, 30.0, 1.0, 2.0]
+    assert now.loc["B"].tolist() == [6.0, 58.0, 1.0, 2.0]

@@ -19,7 +19,15 @@
 
 from journey.churn.cox import Cox, concordance_index, cox
 from journey.churn.definitions import churn_from_activity, churn_from_subscriptions
-from journey.churn.logistic import ChurnModel, ChurnValidation, RiskList, Snapshot, churn_model, snapshot
+from journey.churn.logistic import (
+    ChurnModel,
+    ChurnValidation,
+    RiskList,
+    Snapshot,
+    churn_model,
+    current_features,
+    snapshot,
+)
 from journey.churn.survival import KaplanMeier, LogRank, kaplan_meier, logrank
 
 __all__ = [
@@ -35,6 +43,7 @@ __all__ = [
     "churn_model",
     "concordance_index",
     "cox",
+    "current_features",
     "kaplan_meier",
     "logrank",
     "snapshot",

@@ -98,6 +98,28 @@ def snapshot(
     of the same cutoff: support tickets, adoption, ...). The label needs the activity data to
     reach ``cutoff + horizon_days``; the grouping runs in the engine.
     """
+    out, frame, cut, h = _features(activity, cutoff, horizon_days, customer, date, features, labelled=True)
+    out["churned"] = (frame["later"] == 0).astype(int)
+    return Snapshot(EPOCH + pd.Timedelta(days=cut), h, out)
+
+
+def current_features(
+    activity: DataLike,
+    cutoff: str | dt.date | dt.datetime,
+    horizon_days: int,
+    customer: str = "customer_id",
+    date: str = "ts",
+    features: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The features of :func:`snapshot` for the customers active at ``cutoff``, without a label:
+    what a fitted :class:`ChurnModel` scores today, when the horizon after the cutoff has not
+    happened yet (``ChurnModel.risk_list(current_features(...))``)."""
+    out, _, _, _ = _features(activity, cutoff, horizon_days, customer, date, features, labelled=False)
+    return out
+
+
+def _features(activity, cutoff, horizon_days, customer, date, features, labelled: bool):
+    """The activity features at ``cutoff`` (and, when ``labelled``, the activity after it)."""
     if isinstance(horizon_days, bool) or not isinstance(horizon_days, (int, np.integer)) or horizon_days < 1:
         raise input_error("parameter 'horizon_days'", f"{horizon_days!r}", "a whole number of days >= 1")
     where = "activity"
@@ -109,7 +131,7 @@ def snapshot(
     last_day = rows.day.max().execute()
     if last_day is None or pd.isna(last_day):
         raise input_error(where, "has no rows", "one row per activity (purchase, login, ...)")
-    if int(last_day) < cut + h:
+    if labelled and int(last_day) < cut + h:
         raise input_error(
             where,
             f"ends on {(EPOCH + pd.Timedelta(days=int(last_day))).date()}, before cutoff + horizon "
@@ -139,8 +161,7 @@ def snapshot(
         if clash:
             raise input_error("features", f"column {quote_list(clash)} is computed by snapshot", "other names")
         out = out.join(features, how="left")
-    out["churned"] = (frame["later"] == 0).astype(int)
-    return Snapshot(EPOCH + pd.Timedelta(days=cut), h, out)
+    return out, frame, cut, h
 
 
 @dataclass(frozen=True, slots=True)
