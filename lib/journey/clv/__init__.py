@@ -22,14 +22,19 @@ from journey.clv.gamma_gamma import GammaGamma
 from journey.clv.holdout import HoldoutCheck, holdout_chart, holdout_check
 from journey.clv.sbg import ShiftedBetaGeometric
 from journey.clv.summary import rfm_summary
+from journey.clv.value import QUADRANTS, ValueQuadrants, customer_value, value_quadrants
 
 __all__ = [
+    "QUADRANTS",
     "BetaGeo",
     "Fit",
     "GammaGamma",
     "HoldoutCheck",
     "ShiftedBetaGeometric",
+    "ValueQuadrants",
+    "customer_value",
     "holdout_chart",
     "holdout_check",
     "rfm_summary",
+    "value_quadrants",
 ]

@@ -44,19 +44,25 @@ def _before(table: ibis.Table, column: str, cutoff: pd.Timestamp, days: int) -> 
     return table.filter((table[column] >= start.to_pydatetime()) & (table[column] < cutoff.to_pydatetime()))
 
 
-def customer_features(source: DataLike, cutoff: str | dt.datetime, feature_count: int = 8) -> pd.DataFrame:
-    """One row per customer acquired (a first order) before ``cutoff``: ``customer_id`` and :data:`FEATURES`."""
+def customer_features(
+    source: DataLike, cutoff: str | dt.datetime, feature_count: int = 8, active_days: int = 365
+) -> pd.DataFrame:
+    """One row per customer with an order or a login in the ``active_days`` before ``cutoff``:
+    ``customer_id`` and :data:`FEATURES`."""
     at = _instant(cutoff, "cutoff")
     if feature_count < 1:
         raise input_error("parameter 'feature_count'", f"is {feature_count}", "the number of product features (>= 1)")
     orders = prepare_table(
         source, table="order_history", columns=["customer_id"], timestamps=["ts"], numeric=["amount"]
     )
-    # customers are those acquired (a first order) before the cutoff; the web signup comes later
-    customers = orders.filter(orders.ts < at.to_pydatetime()).select("customer_id").distinct()
     usage = prepare_table(
         source, table="usage", columns=["customer_id"], timestamps=["week_start"], numeric=["logins", "features_used"]
     )
+    # the customers a health score is for: those with an order or a login in the `active_days`
+    # before the cutoff (acquired long ago and silent since are lapsed, not unhealthy)
+    recent_orders = _before(orders, "ts", at, active_days).select("customer_id")
+    recent_logins = _before(usage, "week_start", at, active_days).select("customer_id")
+    customers = recent_orders.union(recent_logins, distinct=True)
     tickets = prepare_table(
         source, table="support_tickets", columns=["customer_id"], timestamps=["opened_ts", "resolved_ts"]
     )
