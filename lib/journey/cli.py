@@ -266,6 +266,50 @@ def propensity_export(
     out.print(f"{path}: {len(model.scores):,} users in deciles 1-10; held-out AUC {model.auc:.3f}")
 
 
+personalize_app = typer.Typer(
+    help="Personalization rules: one action per customer, with holdouts.", no_args_is_help=True
+)
+app.add_typer(personalize_app, name="personalize")
+
+
+@personalize_app.command("export")
+@input_errors_exit_2
+def personalize_export(
+    rules: Annotated[Path, typer.Argument(help="rules YAML, e.g. playbooks/personalization/rules.yml")],
+    target: Annotated[Path, typer.Argument(help="CSV to write: customer, rule, play, group, content, offer, ...")],
+    source: Annotated[str | None, typer.Option(help="data source URI or path (default: the sample database)")] = None,
+    period_end: Annotated[str | None, typer.Option(help="score customers as of this day (default: last order)")] = None,
+    risk: Annotated[
+        Path | None, typer.Option(help="CSV of user_id, risk_band (e.g. health bands) instead of timing bands")
+    ] = None,
+) -> None:
+    """Assign every customer the action of the first matching rule (by priority) and their play's
+    holdout group, and write the CSV for activation (atomically: never half a file)."""
+    from journey.data import sources
+    from journey.data.files import read_table_file
+    from journey.personalize import assign, customer_table, load_rules, write_csv
+
+    ruleset = load_rules(rules)  # a bad rules file fails before any data is read
+    backend = sources.connect(source)  # no source: the sample database
+    with err.status("segmenting customers"):
+        customers = customer_table(
+            sources.as_table(backend, "orders"),
+            sources.as_table(backend, "events"),
+            period_end=period_end,
+            risk=None if risk is None else read_table_file(risk, expected="a CSV with user_id and risk_band"),
+        )
+        assignment = assign(customers, ruleset, customer="user_id")
+    path = write_csv(assignment, target)
+    reach = assignment.table
+    fired = int(reach.loc[reach["rule"] != "(no rule)", "customers"].sum())
+    held = int(reach["holdout"].sum())
+    out.print(
+        f"{path}: {len(assignment.actions):,} customers, {fired:,} with a rule, {held:,} held out",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
 class _LazySubApp(TyperGroup):
     """A sub-app whose Typer lives in another module, imported when one of its commands (or its
     ``--help``) is looked up, not when ``journey`` starts. Subclasses name the module."""
