@@ -8,7 +8,9 @@
   expected next purchase and a timing risk band;
 - :func:`behaviour_segments` (comparison shoppers, review readers, deal seekers) and
   :func:`preferences` (channel, device, category affinity) from the events table;
-- :func:`transition_matrix` / :func:`transition_chart`: segment movement between two periods.
+- :func:`transition_matrix`: segment movement between two periods;
+- figures (:mod:`journey.segments.figures`): :func:`segment_chart`, :func:`timing_chart`,
+  :func:`transition_chart`, each a Chart with alt text from its numbers.
 
 The segment definitions are data (:mod:`journey.segments.rules`), which
 :mod:`journey.personalize` reads to reject unknown segment names.
@@ -19,10 +21,11 @@ The segment definitions are data (:mod:`journey.segments.rules`), which
 """
 
 from journey.segments.behaviour import BehaviourSegments, Preferences, behaviour_segments, preferences
+from journey.segments.figures import segment_chart, timing_chart, transition_chart
 from journey.segments.rfm import RFMSegments, rfm
 from journey.segments.rules import BEHAVIOUR_RULES, BEHAVIOURS, SEGMENT_RULES, SEGMENTS
 from journey.segments.timing import TIMING_RISK_BANDS, PurchaseTiming, purchase_timing
-from journey.segments.transitions import NOT_A_CUSTOMER, Transitions, transition_chart, transition_matrix
+from journey.segments.transitions import NOT_A_CUSTOMER, Transitions, transition_matrix
 
 __all__ = [
     "BEHAVIOURS",
@@ -40,6 +43,8 @@ __all__ = [
     "preferences",
     "purchase_timing",
     "rfm",
+    "segment_chart",
+    "timing_chart",
     "transition_chart",
     "transition_matrix",
 ]

@@ -4,13 +4,13 @@ Rows are the segment at the end of the first period, columns at the end of the s
 customer present in only one period is counted under :data:`NOT_A_CUSTOMER` on the other side
 (with cumulative histories, as :func:`journey.segments.rfm` builds them, that is a customer
 whose first purchase fell between the two period ends), so every customer of either period is
-counted once and no movement is hidden.
+counted once and no movement is hidden. The heatmap is :func:`journey.segments.figures.transition_chart`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -19,9 +19,6 @@ from journey.display.results import TableResult
 from journey.segments.rfm import RFMSegments
 from journey.segments.rules import SEGMENTS
 from journey.validation import input_error
-
-if TYPE_CHECKING:  # matplotlib and seaborn cost ~0.7 s to import: only the chart needs them
-    from journey.display.plots import Chart
 
 NOT_A_CUSTOMER = "not_a_customer"
 
@@ -89,43 +86,4 @@ def transition_matrix(before: RFMSegments | pd.Series, after: RFMSegments | pd.S
     return Transitions(counts, shares, long)
 
 
-def transition_chart(transitions: Transitions) -> Chart:
-    """Heatmap of row shares (each row sums to 100 %), annotated with the customer counts."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    from journey.display.plots import Chart, empty_chart
-
-    counts, shares = transitions.counts, transitions.shares
-    if counts.to_numpy().sum() == 0:
-        return empty_chart("segment movement")
-    size = max(4.0, 0.75 * len(counts) + 2)
-    fig, ax = plt.subplots(figsize=(size + 1.5, size))
-    annot = np.array([[f"{c:,}" if c else "" for c in row] for row in counts.to_numpy()])
-    sns.heatmap(
-        shares.fillna(0.0), annot=annot, fmt="", cmap="Blues", vmin=0, vmax=1, cbar_kws={"label": "row share"}, ax=ax
-    )
-    ax.set_xlabel("segment at the end of the second period")
-    ax.set_ylabel("segment at the end of the first period")
-    parts = []
-    for segment in counts.index:
-        total = int(counts.loc[segment].sum())
-        if segment == NOT_A_CUSTOMER or not total:
-            continue
-        kept = float(shares.at[segment, segment]) if segment in shares.columns else 0.0
-        moved = shares.loc[segment].drop(segment, errors="ignore")
-        top = moved.idxmax() if moved.max() > 0 else None
-        text = f"{segment} ({total:,}): {kept:.0%} stayed"
-        if top is not None:
-            text += f", {moved[top]:.0%} to {top}"
-        parts.append(text)
-    stayed = transitions.stayed()
-    alt = (
-        f"Heatmap of segment movement between two periods; {stayed:.0%} of customers kept their segment. "
-        + "; ".join(parts)
-        + "."
-    )
-    return Chart(fig, alt)
-
-
-__all__ = ["NOT_A_CUSTOMER", "Transitions", "transition_chart", "transition_matrix"]
+__all__ = ["NOT_A_CUSTOMER", "Transitions", "transition_matrix"]
