@@ -275,8 +275,12 @@ app.add_typer(personalize_app, name="personalize")
 @personalize_app.command("export")
 @input_errors_exit_2
 def personalize_export(
-    rules: Annotated[Path, typer.Argument(help="rules YAML, e.g. playbooks/personalization/rules.yml")],
-    target: Annotated[Path, typer.Argument(help="CSV to write: customer, rule, play, group, content, offer, ...")],
+    rules: Annotated[
+        Path, typer.Argument(metavar="RULES", help="rules YAML, e.g. playbooks/personalization/rules.yml")
+    ],
+    target: Annotated[
+        Path, typer.Argument(metavar="OUT.csv", help="CSV to write: customer, rule, play, group, content, offer, ...")
+    ],
     source: Annotated[str | None, typer.Option(help="data source URI or path (default: the sample database)")] = None,
     period_end: Annotated[str | None, typer.Option(help="score customers as of this day (default: last order)")] = None,
     risk: Annotated[

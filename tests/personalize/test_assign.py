@@ -140,3 +140,15 @@ def test_the_split_and_the_effect_are_read_with_journey_experiments() -> None:
     row = readout.to_frame().iloc[0]
     assert row["variant"] == TREATMENT and row["n_control"] == split[HOLDOUT]
     assert row["effect_ci_lower"] < 0.10 < row["effect_ci_upper"] and row["pvalue"] < 0.001
+
+
+def test_reach_table_renders_counts_and_shares() -> None:
+    text = str(assign(CUSTOMERS, parse_rules(_rules())))
+    assert text.splitlines() == [
+        "Reach of each personalization rule (first matching rule by priority)",
+        "        rule priority  play customers share holdout holdout_share",
+        "  loyal-high        1  keep         2 33.3%       0            0%",
+        "mobile-deals        2 nudge         3   50%       0            0%",
+        "    fallback        9 nudge         1 16.7%       0            0%",
+        "   (no rule)                        0    0%       0           NaN",
+    ]

@@ -154,6 +154,7 @@ def _reach(actions: pd.DataFrame, ordered, n: int) -> pd.DataFrame:
         )
     frame = pd.DataFrame(rows)
     frame["priority"] = frame["priority"].astype("Int64")
+    frame["play"] = frame["play"].astype(object).where(frame["play"].notna(), None)  # blank, not "NaN"
     return frame
 
 
