@@ -133,3 +133,19 @@ def test_rendered_curve_merges_the_interval_and_names_the_method():
     assert text[0] == "Kaplan-Meier survival with 95% log-log intervals"
     assert text[1].split() == ["time", "at_risk", "events", "survival", "se", "survival_ci"]
     assert text[2].split()[:4] == ["2", "5", "1", "0.8"]
+
+
+def test_curves_read_at_chosen_times_follow_the_steps():
+    from journey.churn import kaplan_meier
+
+    data = pd.DataFrame(
+        {"days": [2, 3, 3, 5, 8, 1, 4, 6], "churned": [1, 1, 0, 1, 0, 1, 0, 1], "plan": ["a"] * 5 + ["b"] * 3}
+    )
+    km = kaplan_meier(data, "days", "churned", by="plan")
+    at = km.at([0, 2, 4, 9]).to_frame()
+    a = at[at["plan"] == "a"].set_index("time")["survival"]
+    # plan a: S = 1 until 2, 4/5 from 2, 4/5 * 2/3 from 3 (one of three at risk churns, one censored)
+    assert a.loc[0.0] == 1.0 and a.loc[2.0] == pytest.approx(0.8) and a.loc[4.0] == pytest.approx(0.8 * 3 / 4)
+    assert math.isnan(a.loc[9.0])  # past plan a's last observation (8)
+    b = at[at["plan"] == "b"].set_index("time")["survival"]
+    assert b.loc[2.0] == pytest.approx(2 / 3)

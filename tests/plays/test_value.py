@@ -51,3 +51,11 @@ def test_customers_no_play_helps_are_skipped() -> None:
 def test_probabilities_outside_zero_one_are_refused() -> None:
     with pytest.raises(JourneyInputError, match=r"column 'churn_probability' has values outside \[0, 1\]"):
         play_values(CUSTOMERS.assign(churn_probability=1.5), _uplift())
+
+
+def test_a_plan_shows_its_top_rows_and_says_how_many_there_are() -> None:
+    plan = assign_plays(CUSTOMERS, _uplift(), costs={"call": 15.0}).top(2)
+    assert len(plan.to_frame()) == 3  # every row stays in the data
+    html = plan._repr_html_()
+    assert "3 customers, expected value 37 in all; the first 2" in html
+    assert html.count("<tr") == 3  # the header row and two rows

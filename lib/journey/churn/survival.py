@@ -87,6 +87,42 @@ class KaplanMeier(TableResult):
         s = np.concatenate([[1.0], rows["survival"].to_numpy(float)])
         return s[np.searchsorted(t, np.asarray(times, dtype=float), side="right")]
 
+    def at(self, times) -> SurvivalAt:
+        """The curves read at a few ``times`` (e.g. 90, 180, 365 days), with their intervals: the
+        table a report shows instead of every step. A time past a group's last observation is NaN."""
+        groups = [None] if self.by is None else list(self.groups[self.by])
+        rows = []
+        for group in groups:
+            part = self.table if self.by is None else self.table[self.table[self.by] == group]
+            last = float(self.groups["max_duration"].iloc[0] if self.by is None else
+                         self.groups.loc[self.groups[self.by] == group, "max_duration"].iloc[0])  # fmt: skip
+            t = part["time"].to_numpy(float)
+            for time in np.asarray(times, dtype=float):
+                i = int(np.searchsorted(t, time, side="right"))
+                values = (1.0, 1.0, 1.0) if i == 0 else tuple(
+                    float(part[c].iloc[i - 1]) for c in ("survival", "survival_ci_lower", "survival_ci_upper")
+                )  # fmt: skip
+                if time > last:
+                    values = (np.nan, np.nan, np.nan)
+                row = {} if self.by is None else {self.by: group}
+                rows.append(row | {"time": time, "survival": values[0], "survival_ci_lower": values[1],
+                                   "survival_ci_upper": values[2]})  # fmt: skip
+        return SurvivalAt(self.alpha, pd.DataFrame(rows))
+
+
+@dataclass(frozen=True, slots=True)
+class SurvivalAt(TableResult):
+    """Survival read at chosen times (``time``) with its interval, per group when there are groups."""
+
+    alpha: float
+    table: pd.DataFrame
+
+    def report_caption(self) -> str:
+        return f"Share still a customer after each number of days ({1 - self.alpha:.0%} intervals)"
+
+    def display_units(self) -> dict[str, str]:
+        return {"survival": "percent", "survival_ci_lower": "percent", "survival_ci_upper": "percent"}
+
 
 def _curve(t: np.ndarray, e: np.ndarray, z: float, ci_method: str) -> pd.DataFrame:
     """One group's product-limit estimate at its churn times (see the module docstring)."""

@@ -19,8 +19,11 @@ def clv_distribution(values: pd.DataFrame, horizon: int = 12) -> Chart:
     if len(clv) == 0:
         return empty_chart("customer lifetime value")
     fig, ax = plt.subplots(figsize=(8, 3.4))
-    bins = np.logspace(np.log10(clv.min()), np.log10(clv.max()), 40) if clv.max() > clv.min() else 10
-    ax.hist(clv, bins=bins, color=sns.color_palette()[0])
+    # the axis starts at the 1st percentile: near-certain dropouts are worth 1e-5 and would stretch it
+    low = max(float(np.quantile(clv, 0.01)), float(clv.min()))
+    shown = np.clip(clv, low, None)
+    bins = np.logspace(np.log10(low), np.log10(clv.max()), 40) if clv.max() > low else 10
+    ax.hist(shown, bins=bins, color=sns.color_palette()[0])
     ax.set_xscale("log")
     median, top = float(np.median(clv)), float(np.quantile(clv, 0.9))
     ax.axvline(median, color="black", lw=0.8, ls="--", label=f"median {median:,.0f}")
@@ -53,7 +56,8 @@ def value_map(values: pd.DataFrame, quadrants: ValueQuadrants) -> Chart:
     ax.axhline(quadrants.alive_split, color="black", lw=0.8, ls="--")
     ax.set_xlabel("expected value (log scale)")
     ax.set_ylabel("P(alive)")
-    ax.legend(loc="lower right", fontsize="small", markerscale=3)
+    ax.set_xlim(left=max(float(np.quantile(known["clv"], 0.01)), float(known["clv"].min())))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", markerscale=3)
     rows = quadrants.table
     listed = "; ".join(
         f"{q}: {int(c):,} customers, {percent(s, 0)} of value"

@@ -101,8 +101,8 @@ def health_scores(features: pd.DataFrame, recipe: HealthConfig, customer: str = 
     return HealthScores(customer, recipe, out)
 
 
-def _drivers(pulls: tuple, recipe: HealthConfig, limit: int = 2, threshold: float = -1.0) -> str:
-    """``"support load (−12), adoption (−6)"``: the components pulling the score down by more than a point."""
+def _drivers(pulls: tuple, recipe: HealthConfig, limit: int = 2, threshold: float = -2.0) -> str:
+    """``"support load (−12), adoption (−6)"``: the components pulling the score down by more than two points."""
     named = [(name, p) for name, p in zip(recipe.components, pulls, strict=True) if np.isfinite(p) and p < threshold]
     named.sort(key=lambda item: item[1])
     return ", ".join(f"{recipe.label(n)} ({p:+.0f})".replace("-", "\N{MINUS SIGN}") for n, p in named[:limit])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -58,6 +59,8 @@ def band_trend_chart(trend: BandTrend, recipe: HealthConfig) -> Chart:
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: percent(v, 0)))
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of customers")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
+    fig.autofmt_xdate()
     ax.legend(loc="upper left", fontsize="small", ncols=len(order))
     first, last = wide.iloc[0], wide.iloc[-1]
     moves = "; ".join(f"{band}: {percent(first[band], 0)} to {percent(last[band], 0)}" for band in order)

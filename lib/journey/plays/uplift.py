@@ -51,6 +51,9 @@ class PlayUplift(TableResult):
     def report_caption(self) -> str:
         return f"Churn prevented by each play against its random holdout ({1 - self.alpha:.0%} intervals)"
 
+    def display_units(self) -> dict[str, str]:
+        return {"treated_churn": "percent", "holdout_churn": "percent", "effect_size": "points"}
+
     def get(self, play: str) -> pd.Series:
         rows = self.table[self.table["play"] == play]
         if rows.empty:

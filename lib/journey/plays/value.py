@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from journey.display.results import TableResult
+from journey.display.results import TableResult, display_frame
 from journey.plays.uplift import PlayUplift
 from journey.validation import input_error, require_columns
 
@@ -34,8 +34,23 @@ class PlayPlan(TableResult):
     skipped: int
     table: pd.DataFrame
 
+    shown_rows: int | None = None
+
     def report_caption(self) -> str:
-        return "Who gets which play: expected value of the churn each play prevents, highest first"
+        total = f"{len(self.table):,} customers, expected value {self.table['expected_value'].sum():,.0f} in all"
+        first = f"; the first {self.shown_rows}" if self.shown_rows and self.shown_rows < len(self.table) else ""
+        return f"Who gets which play by the expected value of the churn it prevents ({total}{first})"
+
+    def _shown(self) -> pd.DataFrame:  # ids are labels (1453, not "1,453"); a report shows the top rows
+        rows = self.table.head(self.shown_rows) if self.shown_rows else self.table
+        return display_frame(rows.astype({self.customer: str}), self.display_units())
+
+    def display_units(self) -> dict[str, str]:
+        return {"churn_probability": "percent"}
+
+    def top(self, n: int) -> PlayPlan:
+        """The same plan, shown as its first ``n`` rows (``to_frame`` keeps every row)."""
+        return PlayPlan(self.customer, self.skipped, self.table, n)
 
 
 def play_values(
