@@ -38,3 +38,21 @@ def test_switched_off_by_environment(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("JOURNEY_THEMES_MEMO", "0")
     memo.save("a", 1, tmp_path)
     assert memo.load("a", tmp_path) is None and not (tmp_path / "themes").exists()
+
+
+def test_key_changes_with_the_method_and_the_code_of_every_module_that_fits(tmp_path) -> None:
+    """A result stored by another method (one level of 64 word-bag themes) must not come back after the
+    method changed: the key names the method and hashes each module in memo.SOURCES."""
+    from pathlib import Path
+
+    from journey.feedback.themes import METHOD
+
+    docs = ["late parcel", "rude staff"]
+    assert memo.key(docs, 0, PARAMS, method=METHOD) != memo.key(docs, 0, PARAMS, method="one level")
+    module = tmp_path / "labels.py"
+    module.write_text("LABEL = 'words'\n")
+    before = memo.key(docs, 0, PARAMS, sources=[module])
+    module.write_text("LABEL = 'phrases'\n")
+    assert memo.key(docs, 0, PARAMS, sources=[module]) != before
+    package = Path(memo.__file__).parent
+    assert "themes.py" in memo.SOURCES and all((package / name).exists() for name in memo.SOURCES)

