@@ -181,3 +181,17 @@ def test_show_takes_a_chart_and_keeps_its_alt_text():
     assert shown.alt == chart.alt and shown.png.startswith(b"\x89PNG")
     with pytest.raises(ValueError, match="alt text"):
         show(plt.figure(), alt=" ")
+
+
+def test_funnel_by_draws_the_group_without_a_value_too():
+    from journey.stages import funnels
+    from journey.stages.figures import funnel_by
+    from tests.helpers import event_log
+
+    events = event_log(
+        [(1, 0, "a", "web"), (1, 1, "b", "web"), (2, 0, "a", None), (3, 0, "a", "app")], columns={"device": "web"}
+    )
+    chart = funnel_by(funnels.funnel(events, ["a", "b"], "1d", by="device"))
+    labels = [line.get_label() for line in chart.fig.axes[0].get_lines()]
+    assert any(label.startswith("(none)") for label in labels) and len(labels) == 3
+    assert "(none)" in chart.alt

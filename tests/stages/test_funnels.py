@@ -252,13 +252,6 @@ def test_dropoff_next_event_after_stopping():
     assert got == {"x": 1, "y": 1, "(none)": 1}
 
 
-def test_summary_sentences_name_biggest_dropoff_and_change():
-    now = funnels.funnel(log([(1, 0, "a"), (1, 1, "b"), (2, 0, "a")]), ["a", "b"], "1d")
-    before = funnels.funnel(log([(1, 0, "a"), (1, 1, "b")]), ["a", "b"], "1d")
-    text = " ".join(funnels.summary_sentences(now, before))
-    assert "'a' to 'b'" in text and "50.0%" in text and "-50.0 percentage points" in text
-
-
 # --- bad input -------------------------------------------------------------------------------
 
 

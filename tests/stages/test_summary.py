@@ -7,11 +7,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from journey.stages import funnels
 from journey.stages import summary as ss
 from journey.stages.attribution import Attribution
 from journey.stages.funnels import Funnel, _cumulate
 from journey.stages.kpis import ASSOCIATION, StageTable
 from journey.stages.retention import Cohorts
+from tests.helpers import event_log as log
 
 
 def funnel(per_level: list[int], steps=("a", "b", "c")) -> Funnel:
@@ -32,7 +34,7 @@ def test_consideration_names_biggest_dropoff_change_and_association():
     )  # fmt: skip
     text = " ".join(ss.consideration_sentences(now, before, exposures))
     assert "100 users did 'a'; 20.0% reached 'c'" in text
-    assert "from 'b' to 'c': only 40.0% continue (-10.0 percentage points" in text
+    assert "from 'b' to 'c': only 40.0% continue (−10.0 percentage points" in text
     assert "social proof (reviews)" in text and "+20.0 percentage points" in text and "association" in text
 
 
@@ -99,3 +101,22 @@ def test_negative_changes_use_a_minus_sign_and_missing_rates_read_na():
     text = " ".join(ss.decision_sentences(funnel([1, 1, 1]), None, support, load))
     assert "20.0% of them bought vs n/a of those without an error" in text
     assert "nan" not in text
+
+
+def test_funnel_sentences_name_biggest_dropoff_and_change():
+    now = funnels.funnel(log([(1, 0, "a"), (1, 1, "b"), (2, 0, "a")]), ["a", "b"], "1d")
+    before = funnels.funnel(log([(1, 0, "a"), (1, 1, "b")]), ["a", "b"], "1d")
+    text = " ".join(ss.funnel_sentences(now, before))
+    assert "'a' to 'b'" in text and "50.0%" in text and "−50.0 percentage points" in text
+
+
+def test_funnel_sentences_keep_the_numbers_when_a_step_is_absent():
+    import warnings
+
+    events = log([(1, 0, "a"), (1, 1, "b"), (2, 0, "a")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        now = funnels.funnel(events, ["a", "b", "purchse"], "1d")
+    text = " ".join(ss.funnel_sentences(now))
+    assert "2 users did 'a'" in text and "0.0% reached 'purchse'" in text
+    assert "Note: step 'purchse'" in text and "absent from the data" in text

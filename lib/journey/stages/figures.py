@@ -120,7 +120,8 @@ def funnel_by(result: Funnel) -> Chart:
         return empty_chart("the funnel breakdown")
     fig, ax = plt.subplots(figsize=(8, 3.8))
     ends = []
-    for value, group in frame.groupby(result.by, sort=True):
+    for value, group in frame.groupby(result.by, sort=True, dropna=False):  # the null group is users too
+        value = "(none)" if pd.isna(value) else value
         ax.plot(
             group["step"], group["conversion_from_start"], marker="o", label=f"{value} ({group['users'].iloc[0]:,})"
         )

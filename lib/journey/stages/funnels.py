@@ -52,7 +52,7 @@ from journey.validation import check_option, input_error
 
 __all__ = [
     "MODES", "NO_EVENTS", "Dropoff", "Funnel", "FunnelTrend", "StepsAbsentWarning", "TimeToConvert", "UserLevels",
-    "absent_text", "attribution_options", "dropoff", "funnel", "summary_sentences", "time_to_convert", "trend",
+    "absent_text", "attribution_options", "dropoff", "funnel", "time_to_convert", "trend",
     "user_levels",
 ]  # fmt: skip
 
@@ -399,27 +399,3 @@ def dropoff(
                     }
                 )
         return Dropoff(prep.steps, prep.window_s, prep.with_absent("ok"), pd.DataFrame(rows, columns=columns))
-
-
-def summary_sentences(current: Funnel, previous: Funnel | None = None) -> list[str]:
-    """Executive-summary sentences: overall conversion, the biggest drop-off and its change."""
-    if current.table.empty or current.status != "ok":
-        return [f"The funnel has no numbers for this window: {current.status}."]
-    frame = current.table
-    steps = current.steps
-    days = current.window_seconds / 86_400
-    sentences = [
-        f"{int(frame['users'].iloc[0]):,} users did {steps[0]!r}; "
-        f"{frame['conversion_from_start'].iloc[-1]:.1%} reached {steps[-1]!r} within {days:g} days."
-    ]
-    worst = current.biggest_dropoff()
-    if worst is not None:
-        a, b, rate = worst
-        text = f"The biggest drop-off is from {a!r} to {b!r}: only {rate:.1%} continue"
-        if previous is not None and previous.status == "ok" and tuple(previous.steps) == tuple(steps):
-            before = previous.table.set_index("step")["conversion_from_previous"].get(b, np.nan)
-            if before == before:
-                change = (rate - float(before)) * 100
-                text += f" ({change:+.1f} percentage points vs the previous window, {float(before):.1%})"
-        sentences.append(text + ".")
-    return sentences

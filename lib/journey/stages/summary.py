@@ -14,9 +14,35 @@ import pandas as pd
 
 from journey.display.text import percent, points, signed
 from journey.stages.attribution import Attribution
-from journey.stages.funnels import Funnel, summary_sentences
+from journey.stages.funnels import Funnel
 from journey.stages.kpis import StageTable
 from journey.stages.retention import Cohorts
+
+
+def funnel_sentences(current: Funnel, previous: Funnel | None = None) -> list[str]:
+    """The funnel's headline (overall conversion), its biggest drop-off and the change against the
+    previous window; steps absent from the data are named (they count 0 users, not a failure)."""
+    frame = current.table
+    if frame.empty or not frame["users"].iloc[0] > 0:
+        return [f"The funnel has no numbers for this window: {current.status}."]
+    steps = current.steps
+    days = current.window_seconds / 86_400
+    sentences = [
+        f"{int(frame['users'].iloc[0]):,} users did {steps[0]!r}; "
+        f"{percent(frame['conversion_from_start'].iloc[-1])} reached {steps[-1]!r} within {days:g} days."
+    ]
+    worst = current.biggest_dropoff()
+    if worst is not None:
+        a, b, rate = worst
+        text = f"The biggest drop-off is from {a!r} to {b!r}: only {percent(rate)} continue"
+        if previous is not None and previous.status == "ok" and tuple(previous.steps) == tuple(steps):
+            before = previous.table.set_index("step")["conversion_from_previous"].get(b, math.nan)
+            if before == before:
+                text += f" ({points(rate - float(before))} vs the previous window, {percent(before)})"
+        sentences.append(text + ".")
+    if current.status != "ok":
+        sentences.append(f"Note: {current.status}.")
+    return sentences
 
 
 def awareness_sentences(now: StageTable, before: StageTable | None, funnel: Funnel) -> list[str]:
@@ -49,13 +75,13 @@ def awareness_sentences(now: StageTable, before: StageTable | None, funnel: Funn
         f"{engaged['channel']} visitors read the most articles "
         f"({engaged['article_views_per_visitor']:.2f} per visitor)."
     )
-    sentences.extend(summary_sentences(funnel)[:1])
+    sentences.extend(funnel_sentences(funnel)[:1])
     return sentences
 
 
 def consideration_sentences(now: Funnel, before: Funnel | None, exposures: StageTable) -> list[str]:
     """Funnel headline and biggest drop-off with its change, then the strongest exposure association."""
-    sentences = summary_sentences(now, before)
+    sentences = funnel_sentences(now, before)
     frame = exposures.table.dropna(subset=["effect_size"])
     if not frame.empty:
         best = frame.sort_values("effect_size", ascending=False).iloc[0]
@@ -70,7 +96,7 @@ def consideration_sentences(now: Funnel, before: Funnel | None, exposures: Stage
 
 def decision_sentences(now: Funnel, before: Funnel | None, support: StageTable, load: StageTable) -> list[str]:
     """Checkout funnel and its biggest drop-off, checkout errors / chat, and page-load extremes."""
-    sentences = summary_sentences(now, before)
+    sentences = funnel_sentences(now, before)
     rows = support.table.set_index("exposure") if not support.table.empty else pd.DataFrame()
     if "checkout_error" in rows.index and rows.loc["checkout_error", "exposed_users"] > 0:
         r = rows.loc["checkout_error"]
