@@ -69,3 +69,26 @@ def test_analyze_small_sample_end_to_end(tmp_path) -> None:
     assert not table.empty
     assert table.sum(axis=0).to_numpy() == pytest.approx(1.0, abs=1e-9)
     assert list(result.to_frame()["metric"]) == ["nps", "nps", "csat", "csat"]
+    # each text has its sub-theme; the actions are built from the numbers, not a template per theme
+    assert result.texts["sub_theme"].notna().all()
+    assert set(result.sub_themes()["theme"]) <= set(result.top_themes())
+    actions = result.actions.to_frame()
+    assert list(actions.columns) == ["theme", "size_and_trend", "effect", "where", "quotes", "opportunity", "action"]
+    assert all(
+        sentence.startswith(f"{theme}: ") for theme, sentence in zip(actions["theme"], actions["action"], strict=True)
+    )
+
+
+def test_segment_of_each_text_comes_from_the_customers_table_when_the_source_has_one() -> None:
+    import ibis
+    import pandas as pd
+
+    from journey.feedback.analysis import _segments
+
+    backend = ibis.duckdb.connect()
+    backend.create_table("customers", pd.DataFrame({"customer_id": [1, 2, 3], "plan": ["free", "plus", "free"]}))
+    ids = pd.Series([2, None, 1, 9, 2], dtype="Int64")  # a social post without customer, an unknown customer
+    assert _segments(backend, ids, "plan").tolist()[::2] == ["plus", "free", "plus"]
+    assert _segments(backend, ids, "plan").iloc[[1, 3]].isna().all()
+    assert _segments(backend, ids, "country") is None  # no such column: no segment, not an error
+    assert _segments(pd.DataFrame({"customer_id": [1]}), ids, "plan") is None  # a single table has no customers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from journey.display import report
 from journey.feedback.insights import (
@@ -85,15 +86,75 @@ def test_summary_has_three_to_five_sentences_with_top_pain_points() -> None:
     assert sentences[3].startswith("What changed: ") and "Delivery delays (10% → 25%)" in sentences[3]
 
 
-def test_recommended_actions_cover_resolution_communication_process() -> None:
+def _located(frame: pd.DataFrame) -> pd.DataFrame:
+    """_texts() with a channel and a plan: 60 of the 100 delay texts come from support (25% of all texts),
+    30 from 'free' customers (50 of the 360 with a known plan); 40 texts have no known customer."""
+    delays = (frame["theme"] == "Delivery delays").to_numpy()
+    rank = np.arange(len(frame))
+    channel = np.where(delays & (rank < 60), "support", "survey").astype(object)
+    channel[200:240] = "support"  # 40 of the other 300 texts
+    plan = np.where(delays & (rank < 30), "free", "plus").astype(object)
+    plan[200:220] = "free"
+    plan[360:] = None  # no known customer
+    return frame.assign(channel=channel, plan=plan)
+
+
+def test_actions_say_size_trend_effect_where_quotes_and_opportunity_from_the_numbers() -> None:
+    frame = _located(_texts())
+    impact = theme_impact(frame[["theme", "sentiment", "nps"]], metric="nps")
+    previous = pd.Series({"Delivery delays": 40, "Fast delivery": 120, "Other": 240})
+    emerging = emerging_themes(frame["theme"].value_counts(), previous)
+    actions = recommended_actions(impact, texts=frame, emerging=emerging, segment="plan")
+    out = actions.to_frame()
+    assert list(out.columns) == ["theme", "size_and_trend", "effect", "where", "quotes", "opportunity", "action"]
+    assert out["theme"].tolist() == ["Delivery delays"]
+    row = impact.pain_points(1).iloc[0]
+    inside = nps(frame.loc[frame.theme == "Delivery delays", "nps"]).value
+    rest = nps(frame.loc[frame.theme != "Delivery delays", "nps"]).value
+    effect = f"{inside - rest:+.0f}".replace("-", "\N{MINUS SIGN}")
+    low, high = (
+        f"{row[c]:+.0f}".replace("-", "\N{MINUS SIGN}") for c in ("nps_effect_ci_lower", "nps_effect_ci_upper")
+    )
+    quotes = representative_quotes(frame, "Delivery delays", 2)
+    assert actions.sentences() == [
+        "Delivery delays: 25% of feedback this window (100 texts), up from 10%; "
+        f"NPS {effect} points vs everyone else (95% CI {low} to {high}), "
+        f"costing {abs(row['impact']):.1f} NPS points overall; "
+        "most over-represented in support (60 of its 100 texts, 60% vs 25% of all feedback) "
+        "and among plan 'free' (30 of its 100 texts, 30% vs 14% of all feedback). "
+        f"Customers say “{quotes[0]}” and “{quotes[1]}”. "
+        "Opportunity: not sized yet (no opportunity table passed)."
+    ]
+    assert "[PHONE]" in out["quotes"].iloc[0] and "+44" not in out["quotes"].iloc[0]  # masked as findings are
+    assert "Assign an owner" not in " ".join(out.to_numpy().ravel())  # no template per theme
+
+
+def test_concentration_is_the_largest_over_representation_with_counts() -> None:
+    from journey.feedback.insights import concentration
+
+    frame = _located(_texts())
+    found = concentration(frame, "Delivery delays", "plan")
+    known = frame[frame["plan"].notna()]
+    table = pd.crosstab(known["theme"], known["plan"])  # reference: counts by theme and plan
+    share = table.loc["Delivery delays", "free"] / table.loc["Delivery delays"].sum()
+    overall = table["free"].sum() / table.to_numpy().sum()
+    assert found["value"] == "free" and found["count"] == table.loc["Delivery delays", "free"] == 30
+    assert found["share"] == pytest.approx(share, abs=1e-12) and found["overall_share"] == pytest.approx(overall)
+    assert found["lift"] == pytest.approx(share / overall, abs=1e-12)
+    assert concentration(frame, "Delivery delays", "device") is None  # no such column
+    assert concentration(frame.assign(plan="plus"), "Delivery delays", "plan") is None  # same mix everywhere
+
+
+def test_actions_take_the_theme_row_of_an_opportunity_table_when_given() -> None:
+    """The hook for journey.impact (issue 11): its ranked table, one row per theme, joins by theme."""
     frame = _texts()
-    actions = recommended_actions(theme_impact(frame[["theme", "sentiment", "nps"]], metric="nps"))
-    frame_out = actions.to_frame()
-    assert list(frame_out.columns) == ["theme", "resolution", "communication", "process"]
-    assert frame_out["theme"].tolist() == ["Delivery delays"]
-    # share 25% x NPS effect: the points the theme costs the overall NPS
-    points = abs(theme_impact(frame[["theme", "sentiment", "nps"]], metric="nps").pain_points(1)["impact"].iloc[0])
-    assert f"({points:.1f} NPS points at stake)" in frame_out["resolution"].iloc[0]
+    impact = theme_impact(frame[["theme", "sentiment", "nps"]], metric="nps")
+    table = pd.DataFrame({"theme": ["Delivery delays"], "revenue_at_stake": ["$12,400 per week"], "rank": [1]})
+    out = recommended_actions(impact, opportunities=table).to_frame()
+    assert out["opportunity"].iloc[0] == "revenue at stake $12,400 per week; rank 1"
+    assert out["where"].iloc[0] == "no channel or segment data" and out["quotes"].iloc[0] == ""
+    other = recommended_actions(impact, opportunities=table.assign(theme="Price")).to_frame()
+    assert other["opportunity"].iloc[0] == "not in the opportunity table"
 
 
 def test_actions_state_the_stake_in_the_unit_the_impact_was_measured_in() -> None:
@@ -105,10 +166,12 @@ def test_actions_state_the_stake_in_the_unit_the_impact_was_measured_in() -> Non
     )
     by_rating = theme_impact(frame[["theme", "sentiment", "nps", "rating"]], metric="rating")
     stars = abs(by_rating.pain_points(1)["impact"].iloc[0])
-    resolution = recommended_actions(by_rating).to_frame()["resolution"].iloc[0]
-    assert f"({stars:.2f} stars of the average rating at stake)" in resolution and "NPS" not in resolution
+    effect = recommended_actions(by_rating).to_frame()["effect"].iloc[0]
+    assert f"costing {stars:.2f} stars of the average rating overall" in effect and "NPS" not in effect
     few = theme_impact(frame[["theme", "sentiment"]].assign(nps=np.nan), metric="nps")  # no effect estimable
-    assert "(100 texts at stake)" in recommended_actions(few).to_frame()["resolution"].iloc[0]
+    assert recommended_actions(few).to_frame()["effect"].iloc[0] == (
+        "effect on the score not estimable (too few NPS answers; too few ratings)"
+    )
 
 
 def test_rating_gap_and_sentiment_are_signed_with_a_minus_sign() -> None:

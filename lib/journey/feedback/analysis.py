@@ -2,9 +2,11 @@
 
 Reads the current and the previous window of the ``feedback`` table (filtering in the engine),
 masks PII, scores sentiment (the learned model when enough texts carry a rating, else VADER),
-finds themes once over both windows (so shares are comparable), then computes scores with CIs,
-theme impact, emerging themes, findings with quotes, summary sentences and actions. The
-notebook only draws and prints what this returns.
+finds themes and their sub-themes once over both windows (so shares are comparable), reads each
+text's customer segment (``plan`` by default) from the source's ``customers`` table when it has
+one, then computes scores with CIs, theme impact, emerging themes, findings with quotes, summary
+sentences and, per pain point, what the data says (size and trend, effect with interval, where it
+concentrates, quotes). The notebook only draws and prints what this returns.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from journey.feedback.scores import (
 )
 from journey.feedback.sentiment import SentimentEvaluation, SentimentModel, sentiment
 from journey.feedback.themes import ThemeResult, themes
-from journey.validation import input_error
+from journey.validation import JourneyInputError, input_error
 
 MIN_RATED = 60
 """Fewer rated texts than this: sentiment falls back to VADER (a model needs examples of each label)."""
@@ -106,6 +108,16 @@ class FeedbackAnalysis(ResultMixin):
         counts = current.loc[current["theme"] != "Outliers", "theme"].value_counts()
         return counts.head(n).index.tolist()
 
+    def sub_themes(self, n: int = 10) -> pd.DataFrame:
+        """This window's texts per sub-theme of the top ``n`` themes (``theme``, ``sub_theme``, ``size``, ``share``
+        of the theme), largest themes first: the finer level an analyst drills into."""
+        current = self.texts[(self.texts["window"] == "current") & self.texts["theme"].isin(self.top_themes(n))]
+        counts = current.groupby(["theme", "sub_theme"]).size().rename("size").reset_index()
+        counts["share"] = counts["size"] / counts.groupby("theme")["size"].transform("sum")
+        order = {theme: i for i, theme in enumerate(self.top_themes(n))}
+        counts = counts.sort_values(["theme", "size"], key=lambda c: c.map(order) if c.name == "theme" else -c)
+        return counts.reset_index(drop=True)
+
     def theme_by(self, column: str, n: int = 10) -> pd.DataFrame:
         """Share of each of the top ``n`` themes within each value of ``column`` (channel, sentiment_label)."""
         current = self.texts[(self.texts["window"] == "current") & self.texts["theme"].isin(self.top_themes(n))]
@@ -123,6 +135,25 @@ def _sentiment(frame: pd.DataFrame, cache_dir: str | Path | None, seed: int):
         if model is not None:
             return model.predict(frame["text"]), "learned from ratings", model.evaluation
     return sentiment(frame["text"]), "VADER", None
+
+
+def _segments(source: Any, customer_ids: pd.Series, column: str) -> pd.Series | None:
+    """Each text's customer ``column`` from the source's ``customers`` table (read for these customers
+    only, in the engine), or None when the source is a single table or file, or has no such column."""
+    import ibis
+
+    if not column or isinstance(source, pd.DataFrame | ibis.Table) or sources.is_file(source):
+        return None
+    try:
+        customers = sources.as_table(source, table="customers")
+    except JourneyInputError:
+        return None
+    ids = pd.to_numeric(customer_ids, errors="coerce").dropna().astype("int64").unique().tolist()
+    if column not in customers.columns or "customer_id" not in customers.columns or not ids:
+        return None
+    known = customers.filter(customers.customer_id.isin(ids)).select("customer_id", column).to_pandas()
+    lookup = known.drop_duplicates("customer_id").set_index("customer_id")[column]
+    return pd.to_numeric(customer_ids, errors="coerce").map(lookup)
 
 
 def _theme_map(frame: pd.DataFrame, cache_dir: str | Path | None) -> pd.DataFrame:
@@ -149,9 +180,14 @@ def analyze(
     seed_themes: Any = None,
     seed: int = 0,
     period: str = "week",
+    segment: str = "plan",
     cache_dir: str | Path | None = None,
 ) -> FeedbackAnalysis:
-    """Run the feedback playbook on ``source`` (backend, URI or path) for ``window`` vs the window before."""
+    """Run the feedback playbook on ``source`` (backend, URI or path) for ``window`` vs the window before.
+
+    ``segment`` names the column of the source's ``customers`` table that the actions say a pain
+    point concentrates in (texts without a known customer are left out of that comparison).
+    """
     channel_list = parse_channels(channels)
     if isinstance(seed_themes, str):
         seed_themes = parse_seed_themes(seed_themes)
@@ -169,6 +205,10 @@ def analyze(
     found = themes(frame["text"], seed=seed, seed_themes=seed_themes, n_themes=n_themes or None, cache_dir=cache_dir)
     frame["theme_id"] = found.document_themes.to_numpy()
     frame["theme"] = found.labels().to_numpy()
+    frame["sub_theme"] = found.sub_labels().to_numpy()
+    segments = _segments(source, frame["customer_id"], segment)
+    if segments is not None:
+        frame[segment] = segments.to_numpy()
 
     current, before = frame[frame["window"] == "current"], frame[frame["window"] == "previous"]
     impact = theme_impact(current[["theme", "sentiment", "nps", "rating"]])
@@ -196,6 +236,6 @@ def analyze(
         emerging=emerging,
         insights=findings,
         summary=summary_sentences(nps_now, nps_before, impact, emerging, len(current), str(window)),
-        actions=recommended_actions(impact),
+        actions=recommended_actions(impact, texts=current, emerging=emerging, segment=segment),
         theme_map=_theme_map(current, cache_dir),
     )

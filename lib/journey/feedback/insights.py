@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -147,7 +148,16 @@ def summary_sentences(
 
 @dataclass(frozen=True, slots=True)
 class Actions(ResultMixin):
-    """Recommended actions, one row per pain point: ``theme``, ``resolution``, ``communication``, ``process``."""
+    """What the data says about each top pain point, one row per theme, in ``to_frame()``'s columns:
+
+    ``theme``; ``size_and_trend`` (its share of this window's feedback, the text count and the share
+    in the previous window); ``effect`` (the difference in score between its customers and everyone
+    else with its interval, and the points it costs the overall score, from :func:`theme_impact`);
+    ``where`` (the channel and the segment where it is most over-represented against the overall
+    mix, with counts); ``quotes`` (two representative texts, masked); ``opportunity`` (its row in
+    the opportunity table of ``journey.impact`` when one is passed, else a note that it is not
+    sized yet); ``action`` (all of it in one sentence).
+    """
 
     caption = "Recommended actions"
 
@@ -156,6 +166,16 @@ class Actions(ResultMixin):
     def to_frame(self) -> pd.DataFrame:
         return self.frame.copy()
 
+    def sentences(self) -> list[str]:
+        return self.frame["action"].tolist() if "action" in self.frame.columns else []
+
+
+ACTION_COLUMNS = ["theme", "size_and_trend", "effect", "where", "quotes", "opportunity", "action"]
+NOT_SIZED = "not sized yet (no opportunity table passed)"
+"""What ``opportunity`` says until ``journey.impact``'s opportunity table is passed to :func:`recommended_actions`."""
+MIN_CONCENTRATED = 5
+"""A channel or segment needs this many of the theme's texts to be named as where it concentrates."""
+
 
 def _at_stake(impact: float, metric: str, size: int) -> str:
     """What a pain point costs, in the unit its impact was measured in (NPS points or stars of the
@@ -163,18 +183,108 @@ def _at_stake(impact: float, metric: str, size: int) -> str:
     return f"{size:,} texts" if math.isnan(impact) else impact_text(impact, metric)
 
 
-def recommended_actions(impact: ThemeImpact, top: int = 3) -> Actions:
-    """For each top pain point: a resolution, a communication and a process action, sized by its numbers."""
+def concentration(texts: pd.DataFrame, theme: str, column: str, min_count: int = MIN_CONCENTRATED) -> dict | None:
+    """Where ``theme`` is most over-represented along ``column`` (channel, segment) against the overall mix.
+
+    For each value with at least ``min_count`` of the theme's texts: its share of the theme's texts
+    over its share of all texts (the lift). Returns the value with the highest lift above 1 as
+    ``{"value", "count", "theme_n", "share", "overall_share", "lift"}``, or None (no such value,
+    or no such column). Missing values (texts without a known customer) are left out of both shares.
+    """
+    if column not in texts.columns:
+        return None
+    known = texts[texts[column].notna()]
+    inside = known[known["theme"] == theme]
+    if inside.empty:
+        return None
+    counts = inside[column].value_counts()
+    overall = known[column].value_counts(normalize=True)
+    share = counts / len(inside)
+    lift = (share / overall.reindex(share.index)).where(counts >= min_count).dropna()
+    lift = lift[lift > 1]
+    if lift.empty:
+        return None
+    best = sorted(lift.index, key=lambda v: (-lift[v], str(v)))[0]
+    return {"value": best, "count": int(counts[best]), "theme_n": len(inside), "share": float(share[best]),
+            "overall_share": float(overall[best]), "lift": float(lift[best])}  # fmt: skip
+
+
+def _where(texts: pd.DataFrame | None, theme: str, segment: str) -> str:
+    if texts is None:
+        return "no channel or segment data"
+    parts = []
+    for column, lead in (("channel", "in {}"), (segment, f"among {segment} '{{}}'")):
+        found = concentration(texts, theme, column)
+        if found is not None:
+            parts.append(
+                f"{lead.format(found['value'])} ({found['count']:,} of its {found['theme_n']:,} texts, "
+                f"{percent(found['share'], 0)} vs {percent(found['overall_share'], 0)} of all feedback)"
+            )
+    return "most over-represented " + " and ".join(parts) if parts else "spread like feedback overall"
+
+
+def _effect(row: Any, alpha: float) -> str:
+    metric = row.impact_metric
+    effect = row.nps_effect if metric == "nps" else row.rating_effect
+    if math.isnan(effect):
+        return f"effect on the score not estimable ({row.status})"
+    lower, upper = (row.nps_effect_ci_lower, row.nps_effect_ci_upper) if metric == "nps" else (
+        row.rating_effect_ci_lower, row.rating_effect_ci_upper)  # fmt: skip
+    level = f"{1 - alpha:.0%} CI"
+    if metric == "nps":
+        gap = f"NPS {signed(effect)} points vs everyone else ({level} {signed(lower)} to {signed(upper)})"
+    else:
+        gap = f"ratings {signed(effect, 2)} stars vs everyone else ({level} {signed(lower, 2)} to {signed(upper, 2)})"
+    return f"{gap}, costing {_at_stake(row.impact, metric, row.size)} overall"
+
+
+def _size_and_trend(row: Any, trend: pd.DataFrame | None) -> str:
+    text = f"{percent(row.share, 0)} of feedback this window ({row.size:,} texts)"
+    if trend is not None and row.theme in trend.index and not math.isnan(trend.at[row.theme, "previous_share"]):
+        before = trend.at[row.theme, "previous_share"]
+        if percent(row.share, 0) == percent(before, 0):
+            return text + ", as in the previous window"
+        return text + f", {'up' if row.share > before else 'down'} from {percent(before, 0)}"
+    return text
+
+
+def _opportunity(theme: str, opportunities: pd.DataFrame | None) -> str:
+    """The theme's row of the opportunity table (``journey.impact``), in words: every column but ``theme``."""
+    if opportunities is None:
+        return NOT_SIZED
+    require_columns(opportunities.columns, ["theme"], "recommended_actions(opportunities)")
+    rows = opportunities[opportunities["theme"] == theme]
+    if rows.empty:
+        return "not in the opportunity table"
+    return "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in rows.iloc[0].items() if k != "theme")
+
+
+def recommended_actions(
+    impact: ThemeImpact,
+    top: int = 3,
+    *,
+    texts: pd.DataFrame | None = None,
+    emerging: EmergingThemes | None = None,
+    segment: str = "segment",
+    opportunities: pd.DataFrame | None = None,
+    n_quotes: int = 2,
+) -> Actions:
+    """What the data says about each of the ``top`` pain points (see :class:`Actions` for the columns).
+
+    ``texts`` has one row per text of this window: ``theme``, ``text``, ``sentiment`` and, where
+    known, ``channel`` and the ``segment`` column; ``emerging`` gives the previous window's shares.
+    ``opportunities`` is the hook for ``journey.impact``'s ranked opportunity table (one row per
+    ``theme``); until it is passed, each row says it is not sized yet.
+    """
+    trend = emerging.to_frame().set_index("theme") if emerging is not None and not emerging.frame.empty else None
     rows = []
     for r in impact.pain_points(top).itertuples():
-        at_stake = _at_stake(r.impact, r.impact_metric, r.size)
-        rows.append({
-            "theme": r.theme,
-            "resolution": f"Assign an owner to fix the root cause of '{r.theme}' ({at_stake} at stake) "
-                          "and follow up the customers who raised it.",
-            "communication": f"Acknowledge '{r.theme}' where customers raised it (reply templates for support "
-                             "and social, a status note in the app) and say when it will be fixed.",
-            "process": f"Track the share of feedback about '{r.theme}' (now {percent(r.share, 0)}) weekly and "
-                       "alert when it rises significantly.",
-        })  # fmt: skip
-    return Actions(pd.DataFrame(rows, columns=["theme", "resolution", "communication", "process"]))
+        quotes = representative_quotes(texts, r.theme, n_quotes) if texts is not None else ()
+        row = {"theme": r.theme, "size_and_trend": _size_and_trend(r, trend), "effect": _effect(r, impact.alpha),
+               "where": _where(texts, r.theme, segment), "quotes": " | ".join(f"“{q}”" for q in quotes),
+               "opportunity": _opportunity(r.theme, opportunities)}  # fmt: skip
+        said = f" Customers say {' and '.join(f'“{q}”' for q in quotes)}." if quotes else ""
+        row["action"] = (f"{r.theme}: {row['size_and_trend']}; {row['effect']}; {row['where']}.{said} "
+                         f"Opportunity: {row['opportunity']}.")  # fmt: skip
+        rows.append(row)
+    return Actions(pd.DataFrame(rows, columns=ACTION_COLUMNS))
