@@ -18,7 +18,7 @@ runner = CliRunner()
 def test_every_command_has_help():
     for args in (["--help"], ["run", "--help"], ["data", "sample", "--help"], ["data", "validate", "--help"],
                  ["playbook", "check", "--help"], ["index", "--help"], ["experiment", "new", "--help"],
-                 ["propensity", "export", "--help"]):  # fmt: skip
+                 ["propensity", "export", "--help"], ["personalize", "export", "--help"]):  # fmt: skip
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
 

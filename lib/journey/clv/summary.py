@@ -64,7 +64,7 @@ def rfm_summary(
         raise input_error(where, f"column {amount!r} has type {table[amount].type()}", "numeric amounts")
     day = day_column(table, date, where)
     rows = table.select(customer=table[customer], day=day, spend=table[amount].cast("float64") if amount else 0.0)
-    last_day = _check_rows(rows, where, amount, date)
+    last_day = check_transactions(rows, where, amount, date)
 
     if calibration_end is not None:
         end = day_number(calibration_end, "calibration_end")
@@ -121,8 +121,10 @@ def rfm_summary(
     return out
 
 
-def _check_rows(rows: ibis.Table, where: str, amount: str | None, date: str) -> int:
-    """One engine query for what would make the summary silently wrong; returns the last purchase day."""
+def check_transactions(rows: ibis.Table, where: str, amount: str | None, date: str) -> int:
+    """One engine query for what would make a per-customer summary silently wrong (missing customers
+    or dates, negative or missing amounts, dates after today); returns the last purchase day.
+    ``rows`` has ``customer``, ``day`` (:func:`journey.data.days.day_column`) and ``spend``."""
     today = day_number(pd.Timestamp.now(tz="UTC"), "today")
     stats = rows.aggregate(
         null_customer=rows.customer.isnull().sum(),

@@ -26,7 +26,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from journey.clv.summary import _check_rows
+from journey.clv.summary import check_transactions
 from journey.data.days import day_column, day_number
 from journey.data.sources import DataLike, as_table
 from journey.display.results import TableResult
@@ -86,7 +86,7 @@ def purchase_timing(
     table = as_table(transactions, "transactions")
     require_columns(table.columns, [customer, date], where)
     rows = table.select(customer=table[customer], day=day_column(table, date, where), spend=ibis.literal(0.0))
-    last_day = _check_rows(rows, where, None, date)
+    last_day = check_transactions(rows, where, None, date)
     end = last_day if period_end is None else day_number(period_end, "period_end")
     days = rows.filter(rows.day <= end).select("customer", "day").distinct()
     lagged = days.mutate(gap=days.day - days.day.lag().over(ibis.window(group_by="customer", order_by="day")))
