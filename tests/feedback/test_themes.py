@@ -282,3 +282,18 @@ def test_labels_name_planted_phrases_and_are_deterministic(tmp_path, no_network,
     again = themes(texts, seed=2, min_texts=50, cache_dir=tmp_path)
     assert again.to_frame().equals(frame) and again.sub_themes.equals(result.sub_themes)
     assert again.document_themes.equals(result.document_themes)
+
+
+@pytest.mark.parametrize(
+    ("words", "theme"),
+    [
+        (["discount applied automatically", "checkout"], None),  # "app" is a word, not a prefix of "applied"
+        (["app keeps crashing", "update"], "app"),
+        (["apps crashed"], "app"),
+        (["prices went", "fees"], "price"),
+    ],
+)
+def test_seed_keywords_match_words_and_their_inflections_not_any_word_they_begin(words, theme) -> None:
+    from journey.feedback.themes import _seed_match
+
+    assert _seed_match(words, {"app": ["app", "crash"], "price": ["price", "fee"]}) == theme

@@ -33,8 +33,8 @@ Pipeline for ``n >= min_texts`` (default 200) texts, ``method="bertopic"``:
 
 Seed themes (``{"delivery": ["delivery", "parcel", "late"], ...}`` or ``["delivery", "price"]``)
 become BERTopic's ``seed_topic_list``; the clusters whose top words contain a seed's keywords
-(matched as word prefixes: "price" matches "prices") are its sub-themes and form one theme named
-after the seed.
+(or their inflections: "price" matches "prices", "app" does not match "applied") are its
+sub-themes and form one theme named after the seed.
 
 Fewer distinct texts than ``min_texts`` would make HDBSCAN/UMAP unstable, so ``method="tfidf_kmeans"`` is
 used instead: texts containing a seed keyword go to that seed theme; the rest are clustered by
@@ -261,12 +261,16 @@ class _KnnUMAP:
         return self.umap.transform(X)
 
 
+def _keyword(keyword: str) -> re.Pattern[str]:
+    """A seed keyword or an inflection of it ("crash": crashes, crashed, crashing), not any word it
+    begins ("app" is not "applied": the sample's "Discount applied automatically" joined the app theme)."""
+    return re.compile(rf"\b{re.escape(keyword)}(?:s|es|d|ed|ing|n)?\b")
+
+
 def _seed_match(words: Sequence[str], seeds: dict[str, list[str]], lead: int = 3) -> str | None:
-    """The seed theme with most keyword hits among the ``lead`` leading words (prefix match), if any."""
+    """The seed theme with most keyword hits among the ``lead`` leading words (see :func:`_keyword`), if any."""
     joined = " ".join(words[:lead]).lower()
-    hits = {
-        name: sum(bool(re.search(rf"\b{re.escape(k)}", joined)) for k in keywords) for name, keywords in seeds.items()
-    }
+    hits = {name: sum(bool(_keyword(k).search(joined)) for k in keywords) for name, keywords in seeds.items()}
     best = max(hits, key=lambda name: hits[name], default=None)
     return best if best is not None and hits[best] > 0 else None
 
@@ -591,7 +595,7 @@ def _fallback(docs, seed, seeds, n_themes):
     seed_names = list(seeds)
     lowered = [d.lower() for d in docs]
     for i, text in enumerate(lowered):
-        hits = [sum(bool(re.search(rf"\b{re.escape(k)}", text)) for k in seeds[name]) for name in seed_names]
+        hits = [sum(bool(_keyword(k).search(text)) for k in seeds[name]) for name in seed_names]
         if hits and max(hits) > 0:
             assigned[i] = 1000 + int(np.argmax(hits))  # seed themes first, renumbered below
     rest = np.flatnonzero(assigned == -1)
