@@ -68,3 +68,13 @@ def test_load_yaml_model_lists_every_problem_in_one_line(tmp_path) -> None:
         load_yaml_model(tmp_path / "missing.yml", Weights, "a weights file")
     path.write_text("name: x\nweight: 2\n")
     assert load_yaml_model(path, Weights, "a weights file").weight == 2.0
+
+
+def test_yaml_files_are_found_from_the_project_root_as_well(tmp_path, monkeypatch) -> None:
+    # notebooks run in notebooks/ but name files from the project root
+    from journey import config
+    from journey.health import load_config
+
+    monkeypatch.chdir(tmp_path)
+    assert config.resolve("playbooks/health/score.yml") == config.project_root() / "playbooks/health/score.yml"
+    assert load_config("playbooks/health/score.yml").bands[0].min_score == 0

@@ -60,3 +60,15 @@ def reports_dir() -> Path:
     """Rendered reports and their index (generated; not committed)."""
     override = os.environ.get("JOURNEY_REPORTS_DIR")
     return Path(override).resolve() if override else project_root() / "reports"
+
+
+def resolve(path: str | Path) -> Path:
+    """A user-given path: as given when it exists from the working directory, else from the project root.
+
+    Notebooks run with their own folder as the working directory (papermill, nbval), while their
+    parameters name files from the project root (``playbooks/...``, ``data/...``): both work.
+    """
+    given = Path(path)
+    if given.is_absolute() or given.exists():
+        return given
+    return project_root() / given

@@ -73,12 +73,12 @@ def load_yaml_model(path: Any, model: Any, expected: str, context: dict[str, Any
     unknown keys called "unknown key" and pydantic's "Value error, " prefix dropped, then what
     was ``expected``. ``context`` is passed to pydantic's validators (e.g. the known segment names).
     """
-    from pathlib import Path
-
     import yaml
     from pydantic import ValidationError
 
-    path = Path(path)
+    from journey import config  # paths as config resolves them (working directory, then project root)
+
+    path = config.resolve(path)
     if not path.is_file():
         raise input_error(str(path), "not found", expected)
     try:

@@ -40,8 +40,8 @@ def test_unknown_key_is_rejected_with_its_location() -> None:
     raw["rules"][0]["when"]["segmnt"] = ["champions"]
     assert "rules.0.when.segmnt: unknown key" in _error(raw)
     raw = _raw()
-    raw["plays"]["win-back"]["holdot"] = 0.1
-    assert "plays.win-back.holdot: unknown key" in _error(raw)
+    raw["plays"]["winback_offer"]["holdot"] = 0.1
+    assert "plays.winback_offer.holdot: unknown key" in _error(raw)
 
 
 def test_unknown_segment_behaviour_band_and_play_are_rejected_listing_the_known_ones() -> None:
@@ -70,8 +70,8 @@ def test_priorities_must_be_unique_so_the_order_never_depends_on_the_layout() ->
 
 def test_holdout_share_must_be_below_one() -> None:
     raw = _raw()
-    raw["plays"]["win-back"]["holdout"] = 1.0
-    assert "plays.win-back.holdout" in _error(raw)
+    raw["plays"]["winback_offer"]["holdout"] = 1.0
+    assert "plays.winback_offer.holdout" in _error(raw)
 
 
 def test_bad_files_are_one_line_errors(tmp_path: Path) -> None:

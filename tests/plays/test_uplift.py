@@ -91,3 +91,13 @@ def test_outcomes_count_an_order_in_the_window_after_assignment_as_reactivation(
     # 1 bought 5 days after (back); 2 after 31 days (too late); 3 before the play; 4 on day 30 (in the window)
     out = play_outcomes(con, window_days=30).execute().set_index("customer_id")["churned"]
     assert out.sort_index().tolist() == [0, 1, 1, 0]
+
+
+def test_uplift_by_segment_compares_treatment_and_holdout_within_each_segment() -> None:
+    a = _outcomes("p", (100, 20), (50, 20)).assign(segment="loyal")
+    b = _outcomes("p", (80, 40), (40, 20)).assign(segment="new")
+    table = play_uplift(pd.concat([a, b]), by="segment").to_frame()
+    assert list(table.columns[:3]) == ["play", "segment", "treated"]
+    loyal = table.set_index("segment").loc["loyal"]
+    assert loyal["prevented_share"] == pytest.approx(1 - 0.2 / 0.4)
+    assert table.set_index("segment").loc["new", "prevented_share"] == pytest.approx(0.0)

@@ -67,9 +67,7 @@ def connect(uri: str | Path | None = None, *, read_only: bool = True) -> BaseBac
 
 def _resolve(path: Path) -> Path:
     """Relative paths are tried from the working directory, then from the project root."""
-    if path.exists():
-        return path.resolve()
-    return (config.project_root() / path).resolve()
+    return config.resolve(path).resolve()
 
 
 def _existing(path: Path) -> Path:

@@ -71,6 +71,8 @@ class CustomerHealthReview:
     at_risk: AtRisk | None
     plan: plays.PlayPlan | None
     notes: list[str] = field(default_factory=list)
+    customer_risk: pd.DataFrame | None = None
+    """Every scored customer today: ``customer_id``, ``churn_probability``, ``clv``, ``expected_loss``, band."""
 
     def summary(self) -> list[str]:
         """3-6 sentences for the executive summary, built only from the parts."""
@@ -208,7 +210,7 @@ def review(
         uplift = plays.play_uplift(plays.play_outcomes(con))
     except JourneyInputError as exc:
         notes.append(f"Past plays not read: {exc}")
-    at_risk = plan = None
+    at_risk = plan = customer_risk = None
     if model is not None and model.status == "ok" and values is not None:
         current = churn.current_features(
             as_table(con, "usage"), at, horizon_days, date="week_start", features=_model_features(con, at)
@@ -219,13 +221,14 @@ def review(
             scores.to_frame().set_index("customer_id")[["band", "drivers"]], how="left"
         )
         joined["expected_loss"] = joined["churn_probability"] * joined["clv"]
+        customer_risk = joined.reset_index()
         ranked = joined.sort_values("expected_loss", ascending=False, kind="stable").head(top).reset_index()
         at_risk = AtRisk(ranked[["customer_id", "churn_probability", "clv", "expected_loss", "band", "drivers"]])
         if uplift is not None:
             plan = plays.assign_plays(joined.reset_index(), uplift)
     return CustomerHealthReview(
         at, horizon_days, values, quadrants, purchases, survival, model, scores, trend, health_check, uplift,
-        at_risk, plan, notes,
+        at_risk, plan, notes, customer_risk,
     )  # fmt: skip
 
 

@@ -19,8 +19,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from journey import config
 from journey.segments.rules import BEHAVIOURS, SEGMENTS
-from journey.validation import JourneyInputError, input_error, quote_list
+from journey.validation import JourneyInputError, input_error, pydantic_error, quote_list
 
 DEFAULT_RISK_BANDS = ("low", "medium", "high")
 """The bands of :func:`journey.segments.purchase_timing`; a file that reads bands from a churn
@@ -121,7 +122,7 @@ def parse_rules(raw: object, where: str = "rules") -> RuleSet:
     try:
         return RuleSet.model_validate(raw)
     except ValidationError as exc:
-        raise _one_line(where, exc) from None
+        raise _rules_error(where, exc) from None
 
 
 def load_rules(path: str | Path) -> RuleSet:
@@ -132,7 +133,7 @@ def load_rules(path: str | Path) -> RuleSet:
     >>> [rule.name for rule in rules.ordered()][:2]
     ['keep-champions', 'win-back-at-risk']
     """
-    path = Path(path)
+    path = config.resolve(path)
     if not path.is_file():
         raise input_error(str(path), "rules file not found", "a YAML file such as playbooks/personalization/rules.yml")
     try:
@@ -143,15 +144,8 @@ def load_rules(path: str | Path) -> RuleSet:
     return parse_rules(raw, path.name)
 
 
-def _one_line(where: str, exc: ValidationError) -> JourneyInputError:
-    problems = []
-    for err in exc.errors():
-        location = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown key"
-        problems.append(f"{location}: {message}")
-    return input_error(where, "; ".join(problems), "a rules file as in playbooks/personalization/rules.yml")
+def _rules_error(where: str, exc: ValidationError) -> JourneyInputError:
+    return pydantic_error(where, exc, "a rules file as in playbooks/personalization/rules.yml")
 
 
 __all__ = ["DEFAULT_RISK_BANDS", "Action", "Play", "Rule", "RuleSet", "When", "load_rules", "parse_rules"]

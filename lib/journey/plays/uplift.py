@@ -87,26 +87,33 @@ def play_uplift(
     variant: str = "variant",
     churned: str = "churned",
     alpha: float = 0.05,
+    by: str | None = None,
 ) -> PlayUplift:
-    """Per play, churn in treatment vs holdout from one row per customer and play (counts in the engine)."""
-    group = variant
+    """Per play (and per value of ``by``, e.g. the customer's segment when the play ran), churn in
+    treatment vs holdout from one row per customer and play; the counting runs in the engine.
+
+    Within a segment the holdout is still random (the draw ignores segments), so each row is a
+    fair comparison, only smaller: judge segments by their intervals, not their point estimates.
+    """
     table = as_table(outcomes, "plays")
-    require_columns(table.columns, (play, group, churned), "play outcomes")
+    keys = [play, *([by] if by else [])]
+    require_columns(table.columns, (*keys, variant, churned), "play outcomes")
     counts = (
-        table.group_by([table[play].name(play), table[group].name(group)])
-        .aggregate(n=table.count(), events=table[churned].cast("int64").sum())
-        .execute()
+        table.group_by([*keys, variant]).aggregate(n=table.count(), events=table[churned].cast("int64").sum()).execute()
     )
-    unknown = sorted(set(counts[group]) - {TREATMENT, HOLDOUT})
+    unknown = sorted(set(counts[variant]) - {TREATMENT, HOLDOUT})
     if unknown:
-        raise input_error("play outcomes", f"column {group!r} has {unknown!r}", f"'{TREATMENT}' or '{HOLDOUT}'")
+        raise input_error("play outcomes", f"column {variant!r} has {unknown!r}", f"'{TREATMENT}' or '{HOLDOUT}'")
     rows = []
-    for name, part in counts.groupby(play, sort=True):
-        by = part.set_index(group)
-        n_t, x_t = (int(by.loc[TREATMENT, c]) if TREATMENT in by.index else 0 for c in ("n", "events"))
-        n_h, x_h = (int(by.loc[HOLDOUT, c]) if HOLDOUT in by.index else 0 for c in ("n", "events"))
-        rows.append(_row(str(name), x_t, n_t, x_h, n_h, alpha))
-    return PlayUplift(alpha, pd.DataFrame(rows, columns=list(COLUMNS)))
+    for key, part in counts.groupby(keys, sort=True, dropna=False):
+        arms = part.set_index(variant)
+        n_t, x_t = (int(arms.loc[TREATMENT, c]) if TREATMENT in arms.index else 0 for c in ("n", "events"))
+        n_h, x_h = (int(arms.loc[HOLDOUT, c]) if HOLDOUT in arms.index else 0 for c in ("n", "events"))
+        row = _row(str(key[0]), x_t, n_t, x_h, n_h, alpha)
+        rows.append(row if by is None else {by: key[1], **row})
+    columns = [*([by] if by else []), *COLUMNS]
+    columns = [columns[1], columns[0], *columns[2:]] if by else columns  # play first, then the segment
+    return PlayUplift(alpha, pd.DataFrame(rows, columns=columns))
 
 
 def _row(name: str, x_t: int, n_t: int, x_h: int, n_h: int, alpha: float) -> dict:
