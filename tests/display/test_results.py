@@ -133,3 +133,13 @@ def test_html_headers_have_spaces_so_wide_tables_wrap_instead_of_scrolling():
     assert "<th>rel effect size</th>" in html and "<th>rel ci</th>" in html
     assert "rel_effect_size" not in html
     assert str(_demo()).splitlines()[1].split()[:2] == ["metric", "n_obs"]  # text keeps the column names
+
+
+def test_an_interval_with_both_ends_missing_is_blank_not_brackets():
+    import pandas as pd
+
+    from journey.display.results import display_frame
+
+    frame = pd.DataFrame({"effect_ci_lower": pd.array([0.1, None], dtype="Float64"),
+                          "effect_ci_upper": pd.array([0.3, None], dtype="Float64")})  # fmt: skip
+    assert display_frame(frame)["effect_ci"].tolist() == ["[0.1, 0.3]", ""]

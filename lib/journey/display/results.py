@@ -9,7 +9,7 @@ difference of two rates in signed percentage points, ``"number"``):
 
 * ``rel_*`` and ``*share*`` / ``conversion*`` / ``*rate*`` columns are percentages;
 * a ``<stem>_ci_lower`` / ``<stem>_ci_upper`` pair is shown as one ``<stem>_ci`` column
-  ``[lower, upper]`` (in percent when the stem starts with ``rel_``);
+  ``[lower, upper]`` (in percent when the stem starts with ``rel_``; blank when both ends are missing);
 * ``pvalue*`` columns keep small values readable (``<0.001`` is never rounded to 0);
 * other numbers are shown to 3 significant digits, integers as integers;
 * a missing value (``None``, ``pd.NA``: not observed) is blank; a float NaN (undefined) reads ``NaN``.
@@ -87,7 +87,10 @@ def display_frame(frame: pd.DataFrame, units: Mapping[str, str] | None = None) -
                 unit = units.get(stem)
                 lowers = [format_number(v, column, unit) for v in frame[column]]
                 uppers = [format_number(v, upper, unit) for v in frame[upper]]
-                out[f"{stem}_ci"] = [f"[{lo}, {hi}]" for lo, hi in zip(lowers, uppers, strict=True)]
+                # an interval that was not observed (both ends missing) is blank, as a missing number is
+                out[f"{stem}_ci"] = [
+                    "" if lo == hi == "" else f"[{lo}, {hi}]" for lo, hi in zip(lowers, uppers, strict=True)
+                ]
                 continue
         out[column] = [format_number(v, str(column), units.get(column)) for v in frame[column]]
     return out

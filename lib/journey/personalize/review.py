@@ -72,8 +72,9 @@ class PersonalizationReview:
         measured = self.value.table[self.value.table["status"] == "ok"]
         if not measured.empty:
             best = measured.sort_values("expected_value", ascending=False).iloc[0]
+            name = best["play"].replace("_", " ")
             out.append(
-                f"{best['play'].replace('_', ' ')} is worth an expected {best['expected_value']:,.0f} on its "
+                f"{name[:1].upper()}{name[1:]} is worth an expected {best['expected_value']:,.0f} on its "
                 f"{int(best['customers']):,} treated customers ({best['expected_value_ci_lower']:,.0f} to "
                 f"{best['expected_value_ci_upper']:,.0f})."
             )
@@ -160,4 +161,7 @@ def _play_value(
     columns = ["play", "customers", "holdout", "prevented_share", "prevented_share_ci_lower",
                "prevented_share_ci_upper", "expected_value", "expected_value_ci_lower", "expected_value_ci_upper",
                "status"]  # fmt: skip
-    return PlayValue(pd.DataFrame(rows).reindex(columns=columns))
+    frame = pd.DataFrame(rows).reindex(columns=columns)
+    numbers = columns[3:-1]  # not measured is missing (blank in a report), not NaN
+    frame[numbers] = frame[numbers].astype("Float64")
+    return PlayValue(frame)

@@ -49,15 +49,18 @@ def timing_chart(timing: PurchaseTiming, max_days: int | None = None) -> Chart:
     gaps = timing.gaps
     if gaps.empty or not gaps["count"].sum():
         return empty_chart("days between purchases")
-    if max_days is not None:
-        gaps = gaps[gaps["gap_days"] <= max_days]
+    q = timing.table.set_index("statistic")["gap_days"]
+    # weekly bins up to the 90th percentile (or max_days): one-day bars vanish under the theme's white edges,
+    # and the long tail of rare gaps would squeeze the bulk against the axis
+    cap = float(max_days if max_days is not None else max(q["p90"], 7))
+    shown = gaps[gaps["gap_days"] <= cap]
     fig, ax = plt.subplots(figsize=(7, 3.4))
-    ax.bar(gaps["gap_days"], gaps["count"], width=1.0)
+    bins = np.arange(0, cap + 7, 7)
+    ax.hist(shown["gap_days"], weights=shown["count"], bins=bins, linewidth=0)
     median = timing.population_median_gap
     ax.axvline(median, color="black", ls="--", lw=1)
-    ax.set_xlabel("days between two purchase days")
-    ax.set_ylabel("repeat purchases")
-    q = timing.table.set_index("statistic")["gap_days"]
+    ax.set_xlabel(f"days between two purchase days (up to {cap:.0f})")
+    ax.set_ylabel("repeat purchases (per week of gap)")
     alt = (
         f"Histogram of {int(q['gaps']):,} gaps between purchase days: median {median:.0f} days "
         f"(dashed line), half between {q['p25']:.0f} and {q['p75']:.0f} days, 90% within {q['p90']:.0f} days."
