@@ -104,3 +104,17 @@ def test_conversion_by_page_load_rejects_load_times_stored_as_text() -> None:
     log = event_log([(1, 0, "landing_view", "s1", "850")], columns={"session_id": "s", "page_load_ms": "0"})
     with pytest.raises(JourneyInputError, match=r"column 'page_load_ms' has type string; expected numbers"):
         stages.conversion_by_page_load(log)
+
+
+def test_counting_a_funnel_does_not_load_the_stage_kpis_or_scipy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, journey.stages.funnels\n"
+        "print('journey.stages.kpis' in sys.modules, 'scipy' in sys.modules)\n"
+        "from journey import stages\n"
+        "print(callable(stages.awareness))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "True"]
