@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	-$(BIN)/python -m journey.stages.funnels_kernel  # compile the funnel kernel once (optional: numpy otherwise)
 	@touch $@
 
 venv: $(STAMP) ## create .venv from the pinned requirements.lock (also done by every target)
