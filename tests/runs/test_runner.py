@@ -168,7 +168,10 @@ def test_planning_queries_the_latest_day_once_per_source(monkeypatch):
     planned = plan(book, None, {}, "weekly")
     assert len(planned) == len(book.reports) > 1
     assert calls == ["data/sample/journey.duckdb"]
-    assert {p["start_date"] for _, p in planned} == {"2026-10-26"}
+    # each report's window ends on the latest day and starts window_days before it (inclusive days)
+    for _, params in planned:
+        expected = dt.date(2026, 11, 22) - dt.timedelta(days=int(params["window_days"]) - 1)
+        assert params["start_date"] == expected.isoformat() and params["end_date"] == "2026-11-22"
 
 
 def test_data_fingerprint_hashes_small_files_and_stats_large_ones(tmp_path, monkeypatch):
