@@ -312,7 +312,7 @@ def _phrase(words: Sequence[str], docs: Sequence[str], lead: int = 5) -> str:
 def _uses(phrase: str, spoken: Sequence[str]) -> int:
     """How many of the texts (lower case, words only) contain ``phrase`` word for word."""
     pattern = re.compile(rf"(?<![\w'-]){re.escape(phrase)}(?![\w'-])")
-    return sum(bool(pattern.search(text)) for text in spoken)
+    return sum(1 for text in spoken if phrase in text and pattern.search(text))  # `in` first: fast in C
 
 
 def _table(assigned: np.ndarray, words: dict[int, list[str]], names: dict[int, str]) -> pd.DataFrame:
