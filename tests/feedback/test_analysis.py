@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pandas as pd
 import pytest
 
 from journey.data.window import Window
@@ -46,7 +47,14 @@ def test_unknown_channel_is_rejected() -> None:
 def test_analyze_small_sample_end_to_end(tmp_path) -> None:
     frame = make_feedback(300, seed=6)["feedback"]
     window = _window(frame)
-    result = analyze(frame, window, seed_themes="delivery: delivery, parcel; app: app, crash", cache_dir=tmp_path)
+    sized = pd.DataFrame({"theme": ["App"], "revenue_at_stake": ["$900 per week"]})  # journey.impact's hook
+    result = analyze(
+        frame,
+        window,
+        seed_themes="delivery: delivery, parcel; app: app, crash",
+        opportunities=sized,
+        cache_dir=tmp_path,
+    )
     current = result.texts[result.texts["window"] == "current"]
     assert result.previous == window.previous()
     assert 3 <= len(result.summary) <= 5
@@ -77,11 +85,13 @@ def test_analyze_small_sample_end_to_end(tmp_path) -> None:
     assert all(
         sentence.startswith(f"{theme}: ") for theme, sentence in zip(actions["theme"], actions["action"], strict=True)
     )
+    expected = ["revenue at stake $900 per week" if t == "App" else "not in the opportunity table"
+                for t in actions["theme"]]  # fmt: skip
+    assert "App" in set(actions["theme"]) and actions["opportunity"].tolist() == expected
 
 
 def test_segment_of_each_text_comes_from_the_customers_table_when_the_source_has_one() -> None:
     import ibis
-    import pandas as pd
 
     from journey.feedback.analysis import _segments
 

@@ -181,12 +181,15 @@ def analyze(
     seed: int = 0,
     period: str = "week",
     segment: str = "plan",
+    opportunities: pd.DataFrame | None = None,
     cache_dir: str | Path | None = None,
 ) -> FeedbackAnalysis:
     """Run the feedback playbook on ``source`` (backend, URI or path) for ``window`` vs the window before.
 
     ``segment`` names the column of the source's ``customers`` table that the actions say a pain
     point concentrates in (texts without a known customer are left out of that comparison).
+    ``opportunities`` is the hook for ``journey.impact``'s ranked opportunity table (one row per
+    ``theme``): each action then carries its theme's row (see :func:`recommended_actions`).
     """
     channel_list = parse_channels(channels)
     if isinstance(seed_themes, str):
@@ -236,6 +239,8 @@ def analyze(
         emerging=emerging,
         insights=findings,
         summary=summary_sentences(nps_now, nps_before, impact, emerging, len(current), str(window)),
-        actions=recommended_actions(impact, texts=current, emerging=emerging, segment=segment),
+        actions=recommended_actions(
+            impact, texts=current, emerging=emerging, segment=segment, opportunities=opportunities
+        ),
         theme_map=_theme_map(current, cache_dir),
     )
