@@ -297,3 +297,11 @@ def test_seed_keywords_match_words_and_their_inflections_not_any_word_they_begin
     from journey.feedback.themes import _seed_match
 
     assert _seed_match(words, {"app": ["app", "crash"], "price": ["price", "fee"]}) == theme
+
+
+def test_small_input_labels_are_phrases_too() -> None:
+    """The fallback named its themes by three comma-joined words ('Parcel, app, late'), as BERTopic's did."""
+    texts = [f"{t} ({i})" for i in range(3) for t in SMALL[:9]]
+    labels = themes(texts, seed=0, n_themes=3).to_frame()["label"]
+    assert not labels.str.contains(", ").any()
+    assert "App crashes" in set(labels)  # a phrase its texts use ("App crashes on login")

@@ -619,9 +619,14 @@ def _fallback(docs, seed, seeds, n_themes):
     before = int((assigned == -1).sum())
     renumbered = _renumber(assigned)
     names: dict[int, str] = {}
+    # Labels and top words from 1-3-word phrases (k-means above clusters on single words).
+    phrases = TfidfVectorizer(stop_words=stop_words(), ngram_range=(1, 3), sublinear_tf=True, token_pattern=_TOKEN)
+    weighted = phrases.fit_transform(docs)
+    vocab = np.array(phrases.get_feature_names_out())
     for theme in set(renumbered.tolist()) - {-1}:
-        weights = np.asarray(matrix[renumbered == theme].mean(axis=0)).ravel()
-        words[theme] = [vocab[j] for j in np.argsort(-weights)[:10] if weights[j] > 0]
+        weights = np.asarray(weighted[renumbered == theme].mean(axis=0)).ravel()
+        words[theme] = [vocab[j] for j in np.argsort(-weights, kind="stable")[:10] if weights[j] > 0]
+        names[theme] = _phrase(words[theme], [docs[i] for i in np.flatnonzero(renumbered == theme)])
         original = assigned[renumbered == theme][0]
         if original >= 1000:  # a seed theme is named after its seed
             names[theme] = seed_names[original - 1000]
