@@ -88,10 +88,14 @@ def test_propensity_export_without_a_fit_exits_2_and_writes_nothing(tmp_path):
     assert not target.exists()
 
 
-HEAVY = ("scipy", "pandas", "ibis", "duckdb", "papermill", "pyarrow", "pandera", "nbformat")
+HEAVY = ("scipy", "pandas", "ibis", "duckdb", "papermill", "pyarrow", "pandera", "nbformat", "matplotlib")
 
 
-@pytest.mark.parametrize("args", [["--help"], ["data", "--help"], ["data", "validate", "--help"], ["run", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["data", "--help"], ["data", "validate", "--help"], ["run", "--help"], ["personalize", "--help"],
+     ["personalize", "export", "--help"]],
+)  # fmt: skip
 def test_help_imports_none_of_the_heavy_libraries(args):
     """`journey --help` starts in ~0.2 s because commands import their modules inside; scipy.stats alone
     (pulled in by the experiments engine) took ~1 s. Checked on sys.modules, not on a clock."""

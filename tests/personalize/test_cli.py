@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +15,6 @@ from journey.personalize import ACTION_COLUMNS
 
 runner = CliRunner()
 RULES = config.playbooks_dir() / "personalization" / "rules.yml"
-HEAVY = ("scipy", "pandas", "ibis", "duckdb", "pyarrow", "matplotlib")  # tests/test_cli.py checks the rest
 
 
 def test_export_writes_one_action_per_sample_customer(tmp_path: Path) -> None:
@@ -65,21 +62,3 @@ def test_bad_rules_exit_2_with_one_line_and_leave_the_target_alone(tmp_path: Pat
     assert message in result.output and result.output.startswith("error: bad.yml: ")
     assert len(result.output.strip().splitlines()) == 1
     assert target.read_text(encoding="utf-8") == "previous export\n"
-
-
-@pytest.mark.parametrize("args", [["personalize", "--help"], ["personalize", "export", "--help"]])
-def test_personalize_help_imports_none_of_the_heavy_libraries(args: list[str]) -> None:
-    code = (
-        "import sys\n"
-        "from journey.cli import app\n"
-        f"sys.argv = ['journey', *{args!r}]\n"
-        "try:\n"
-        "    app()\n"
-        "except SystemExit as exit:\n"
-        "    assert exit.code == 0, exit.code\n"
-        f"print('imported:', *[m for m in {HEAVY!r} if m in sys.modules])\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert "Usage" in done.stdout
-    assert done.stdout.splitlines()[-1] == "imported:"

@@ -93,20 +93,9 @@ def bgnbd_transactions(
     lam = rng.gamma(r, 1.0 / alpha, customers)
     drop = rng.beta(a, b, customers)
     nu = rng.gamma(q, 1.0 / gamma, customers)
-    ids = [np.arange(customers)]
-    weeks = [np.zeros(customers)]
-    now = np.zeros(customers)
-    active = np.flatnonzero(lam > 0)
-    while len(active):
-        nxt = now[active] + rng.exponential(1.0, len(active)) / lam[active]
-        bought = nxt <= age[active]
-        buyers = active[bought]
-        ids.append(buyers)
-        weeks.append(nxt[bought])
-        now[buyers] = nxt[bought]
-        active = buyers[rng.random(len(buyers)) >= drop[buyers]]
-    customer = np.concatenate(ids)
-    day = first[customer] + np.floor(np.concatenate(weeks) * 7.0).astype(np.int64)
+    repeat, weeks, _ = bgnbd_repeat_purchases(lam, drop, age, rng)
+    customer = np.concatenate([np.arange(customers), repeat])
+    day = first[customer] + np.floor(np.concatenate([np.zeros(customers), weeks]) * 7.0).astype(np.int64)
     amount = np.round(rng.gamma(p, 1.0 / nu[customer]), 2)
     dates = pd.Timestamp(start) + pd.to_timedelta(day, unit="D")
     frame = pd.DataFrame({"customer_id": customer, "date": dates.date, "amount": amount})

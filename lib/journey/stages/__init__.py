@@ -40,18 +40,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'journey.stages' has no attribute {name!r}")
 
 
-__all__ = [  # the kpis names, resolved by __getattr__
-    "ASSOCIATION",
-    "STAGES",
-    "STAGE_EVENTS",
-    "StageTable",
-    "awareness",
-    "consideration",
-    "conversion_by_page_load",
-    "decision_support",
-    "exposure_conversion",
-    "repeat_purchase",
-    "stage_case",
-    "stage_of",
-    "stage_reach",
-]
+__all__ = list(_KPIS)  # the kpis names, resolved by __getattr__
