@@ -63,3 +63,22 @@ def test_welch_with_too_few_values_or_no_spread_is_nan():
 
 def test_z_quantile_is_the_normal_quantile():
     assert z_quantile(0.05) == pytest.approx(1.959963984540054, rel=1e-15)
+
+
+def test_wald_table_equals_statsmodels_logit_intervals_and_pvalues():
+    import numpy as np
+    import pandas as pd
+    import statsmodels.api as sm
+
+    from journey.stats.intervals import wald_table
+
+    rng = np.random.default_rng(2)
+    x = pd.DataFrame({"const": 1.0, "a": rng.normal(size=400), "b": rng.normal(size=400)})
+    y = (rng.random(400) < 1 / (1 + np.exp(-(0.3 + 0.8 * x["a"] - 0.5 * x["b"])))).astype(float)
+    fit = sm.Logit(y, x).fit(disp=0)
+    table = wald_table(fit.params, fit.bse, alpha=0.1, ratio="odds_ratio")
+    ci = fit.conf_int(alpha=0.1)  # statsmodels' Wald interval on the coefficients
+    np.testing.assert_allclose(table["coef_ci_lower"], ci[0], rtol=1e-10)
+    np.testing.assert_allclose(table["coef_ci_upper"], ci[1], rtol=1e-10)
+    np.testing.assert_allclose(table["pvalue"], fit.pvalues, rtol=1e-9)
+    np.testing.assert_allclose(table["odds_ratio_ci_upper"], np.exp(ci[1]), rtol=1e-10)

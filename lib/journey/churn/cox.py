@@ -35,8 +35,7 @@ import pandas as pd
 from journey.churn.checks import durations_and_events, survival_frame
 from journey.data.sources import as_table
 from journey.display.results import TableResult
-from journey.stats import dist
-from journey.stats.intervals import z_quantile
+from journey.stats.intervals import wald_table
 from journey.validation import input_error, quote_list
 
 NAN = math.nan
@@ -229,22 +228,9 @@ def cox(
 
 
 def _table(params: pd.Series, se: pd.Series, alpha: float) -> pd.DataFrame:
-    z = z_quantile(alpha)
-    beta, s = params.to_numpy(float), se.to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        stat = beta / s
-    return pd.DataFrame(
-        {
-            "covariate": params.index,
-            "coef": beta,
-            "se": s,
-            "hazard_ratio": np.exp(beta),
-            "hazard_ratio_ci_lower": np.exp(beta - z * s),
-            "hazard_ratio_ci_upper": np.exp(beta + z * s),
-            "z": stat,
-            "pvalue": [2 * dist.norm_sf(abs(v)) if math.isfinite(v) else NAN for v in stat],
-        }
-    )
+    wald = wald_table(params, se, alpha, ratio="hazard_ratio")
+    columns = ["coef", "se", "hazard_ratio", "hazard_ratio_ci_lower", "hazard_ratio_ci_upper", "z", "pvalue"]
+    return wald[columns].rename_axis("covariate").reset_index()
 
 
 __all__ = ["Cox", "concordance_index", "cox", "design_matrix"]

@@ -37,9 +37,8 @@ from journey.churn.checks import shown_value
 from journey.data.days import day_column, day_number  # the same day arithmetic as rfm_summary
 from journey.data.sources import DataLike, as_table
 from journey.display.results import ResultMixin, TableResult, display_frame
-from journey.stats import dist
 from journey.stats.classification import auc, brier, reliability_curve
-from journey.stats.intervals import z_quantile
+from journey.stats.intervals import wald_table
 from journey.validation import input_error, quote_list, require_columns
 
 NAN = math.nan
@@ -370,23 +369,8 @@ def _fit(x: pd.DataFrame, y: np.ndarray, names: list[str]):
 
 
 def _coefficients(params: pd.Series, se: pd.Series, alpha: float) -> pd.DataFrame:
-    z = z_quantile(alpha)
-    b, s = params.to_numpy(float), se.to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        stat = b / s
-    return pd.DataFrame(
-        {
-            "term": params.index,
-            "coef": b,
-            "se": s,
-            "coef_ci_lower": b - z * s,
-            "coef_ci_upper": b + z * s,
-            "odds_ratio": np.exp(b),
-            "odds_ratio_ci_lower": np.exp(b - z * s),
-            "odds_ratio_ci_upper": np.exp(b + z * s),
-            "pvalue": [2 * dist.norm_sf(abs(v)) if math.isfinite(v) else NAN for v in stat],
-        }
-    )
+    wald = wald_table(params, se, alpha, ratio="odds_ratio").drop(columns="z")
+    return wald.rename_axis("term").reset_index()
 
 
 def _empty_validation(cutoff: pd.Timestamp, alpha: float, status: str = "not scored") -> ChurnValidation:

@@ -108,3 +108,37 @@ def welch(mean_a: float, var_a: float, n_a: int, mean_b: float, var_b: float, n_
     half = dist.t_isf(alpha / 2, df) * se
     t = effect / se
     return Welch(effect, se, df, effect - half, effect + half, t, min(1.0, 2 * dist.t_sf(abs(t), df)), alpha)
+
+
+def wald_table(params, se, alpha: float = 0.05, ratio: str = "ratio"):
+    """Per coefficient of a fitted log-linear model: ``coef``, ``se``, the Wald interval
+    ``coef_ci_lower/_upper``, ``exp(coef)`` as ``<ratio>`` (a hazard or odds ratio) with its
+    interval, ``z`` and the two-sided ``pvalue``; indexed like ``params``. A NaN standard error
+    gives NaN statistics, never a p-value of 1.
+
+    >>> import pandas as pd
+    >>> t = wald_table(pd.Series({"x": 0.5}), pd.Series({"x": 0.25}), ratio="odds_ratio")
+    >>> [round(v, 4) for v in t.loc["x", ["z", "pvalue", "odds_ratio"]]]
+    [2.0, 0.0455, 1.6487]
+    """
+    import numpy as np
+    import pandas as pd
+
+    z = z_quantile(alpha)
+    b, s = np.asarray(params, dtype=float), np.asarray(se, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stat = b / s
+    return pd.DataFrame(
+        {
+            "coef": b,
+            "se": s,
+            "coef_ci_lower": b - z * s,
+            "coef_ci_upper": b + z * s,
+            ratio: np.exp(b),
+            f"{ratio}_ci_lower": np.exp(b - z * s),
+            f"{ratio}_ci_upper": np.exp(b + z * s),
+            "z": stat,
+            "pvalue": [2 * dist.norm_sf(abs(v)) if math.isfinite(v) else NAN for v in stat],
+        },
+        index=getattr(params, "index", None),
+    )
