@@ -207,7 +207,7 @@ def test_masked_contact_details_and_their_lead_in_are_not_theme_words(masked, se
     ],
 )  # fmt: skip
 def test_label_is_a_phrase_found_word_for_word_in_the_theme_texts(words, docs, label) -> None:
-    from journey.feedback.themes import _phrase
+    from journey.feedback.labels import phrase_label as _phrase
 
     assert _phrase(words, docs) == label
 
@@ -294,7 +294,7 @@ def test_labels_name_planted_phrases_and_are_deterministic(tmp_path, no_network,
     ],
 )
 def test_seed_keywords_match_words_and_their_inflections_not_any_word_they_begin(words, theme) -> None:
-    from journey.feedback.themes import _seed_match
+    from journey.feedback.labels import seed_match as _seed_match
 
     assert _seed_match(words, {"app": ["app", "crash"], "price": ["price", "fee"]}) == theme
 

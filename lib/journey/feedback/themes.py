@@ -55,6 +55,7 @@ from journey.display.results import ResultMixin
 from journey.feedback import memo
 from journey.feedback.embeddings import embed, model_path, set_offline
 from journey.feedback.jitcache import enable_umap_cache
+from journey.feedback.labels import keyword_pattern, phrase_label, seed_match, word_label
 from journey.feedback.lightimport import import_bertopic
 from journey.feedback.pii import mask_pii_series
 from journey.validation import input_error
@@ -257,66 +258,13 @@ class _KnnUMAP:
         return self.umap.transform(X)
 
 
-def _keyword(keyword: str) -> re.Pattern[str]:
-    """A seed keyword or an inflection of it ("crash": crashes, crashed, crashing), not any word it
-    begins ("app" is not "applied": the sample's "Discount applied automatically" joined the app theme)."""
-    return re.compile(rf"\b{re.escape(keyword)}(?:s|es|d|ed|ing|n)?\b")
-
-
-def _seed_match(words: Sequence[str], seeds: dict[str, list[str]], lead: int = 3) -> str | None:
-    """The seed theme with most keyword hits among the ``lead`` leading words (see :func:`_keyword`), if any."""
-    joined = " ".join(words[:lead]).lower()
-    hits = {name: sum(bool(_keyword(k).search(joined)) for k in keywords) for name, keywords in seeds.items()}
-    best = max(hits, key=lambda name: hits[name], default=None)
-    return best if best is not None and hits[best] > 0 else None
-
-
-def _label(words: Sequence[str], name: str | None = None) -> str:
-    if name:
-        return name.replace("_", " ").capitalize()
-    picked: list[str] = []
-    for word in words:
-        if not any(part in " ".join(picked).split() for part in word.split()):
-            picked.append(word)
-        if len(picked) == 3:
-            break
-    return ", ".join(picked).capitalize() if picked else "(no words)"
-
-
-_SPOKEN = re.compile(r"[\w'-]+")
-
-
-def _phrase(words: Sequence[str], docs: Sequence[str], lead: int = 5) -> str:
-    """A theme's name from its ranked words: of the best-ranked five phrases of two or three words
-    (among the ``lead`` first) that occur word for word in the theme's texts, the one most texts
-    use; else its best single word.
-
-    The vectoriser drops stop words and numbers before it builds n-grams, so "took 12 days to
-    arrive" yields "took days arrive": a word bag, not something a person would write. Only
-    phrases found verbatim in the texts (lower case, punctuation ignored) can name a theme.
-    """
-    spoken = [" ".join(_SPOKEN.findall(doc.lower())) for doc in docs]
-    found = [word for word in words[:lead] if " " in word and _uses(word, spoken)]
-    if found:  # of the five best found, the one most of the texts use: "late delivery", not "late delivery took"
-        best = max(found[:5], key=lambda word: (_uses(word, spoken), -found.index(word)))
-        return best[:1].upper() + best[1:]
-    single = [word for word in words if " " not in word] or list(words)
-    return single[0][:1].upper() + single[0][1:] if single else "(no words)"
-
-
-def _uses(phrase: str, spoken: Sequence[str]) -> int:
-    """How many of the texts (lower case, words only) contain ``phrase`` word for word."""
-    pattern = re.compile(rf"(?<![\w'-]){re.escape(phrase)}(?![\w'-])")
-    return sum(1 for text in spoken if phrase in text and pattern.search(text))  # `in` first: fast in C
-
-
 def _table(assigned: np.ndarray, words: dict[int, list[str]], names: dict[int, str]) -> pd.DataFrame:
     """Theme table ordered by size (outliers last); ``names`` are seed-theme names by theme id."""
     counts = pd.Series(assigned).value_counts()
     rows = []
     for theme_id, size in counts.items():
         top = [] if theme_id == -1 else words.get(int(theme_id), [])
-        label = "Outliers" if theme_id == -1 else _label(top, names.get(int(theme_id)))
+        label = "Outliers" if theme_id == -1 else word_label(top, names.get(int(theme_id)))
         rows.append({"theme_id": int(theme_id), "label": label, "size": int(size),
                      "share": size / len(assigned), "top_words": ", ".join(top[:8])})  # fmt: skip
     frame = pd.DataFrame(rows, columns=["theme_id", "label", "size", "share", "top_words"])
@@ -505,7 +453,7 @@ def _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir) -> _Fit:
         )  # fmt: skip
     seed_of: dict[int, str] = {}  # clusters whose leading words match a seed theme: its sub-themes
     if seeds:
-        family = {t: _seed_match([w for w, _ in model.get_topic(t) or []], seeds) for t in set(topics.tolist())}
+        family = {t: seed_match([w for w, _ in model.get_topic(t) or []], seeds) for t in set(topics.tolist())}
         seed_of = {t: f for t, f in family.items() if t != -1 and f is not None}
     is_seeded = np.isin(topics, list(seed_of))
     merged = _merge_groups(embeddings, np.where(is_seeded, -2, topics), params["merge_distance"], None)
@@ -530,7 +478,7 @@ def _bertopic(docs, masked, seed, seeds, n_themes, params, cache_dir) -> _Fit:
         model.update_topics(docs, topics=level.tolist(), vectorizer_model=vectorizer, ctfidf_model=ctfidf,
                             representation_model=representation)  # fmt: skip
         ranked.append({int(t): [w for w, _ in model.get_topic(t) or [] if w] for t in set(level.tolist())})
-    sub_labels = {t: _phrase(ranked[0][t], [docs[j] for j in rows]) for t, rows in _members(subs).items()}
+    sub_labels = {t: phrase_label(ranked[0][t], [docs[j] for j in rows]) for t, rows in _members(subs).items()}
     labels = _theme_phrases(embeddings, docs, topics, subs, ranked, cache_dir)
     return _Fit(topics, subs, theme_of_sub, ranked[1], ranked[0], labels | names, sub_labels, before, model)
 
@@ -560,7 +508,7 @@ def _theme_phrases(
         centroid = unit[rows].mean(axis=0) - unit.mean(axis=0)
         scores = {w: float(vectors[position[w]] @ centroid) for w in pools[t]}
         order = sorted(pools[t], key=lambda w: (-scores[w], w))
-        labels[t] = _phrase(order, [docs[j] for j in rows], lead=len(order))
+        labels[t] = phrase_label(order, [docs[j] for j in rows], lead=len(order))
     return labels
 
 
@@ -596,7 +544,7 @@ def _fallback(docs, seed, seeds, n_themes):
     seed_names = list(seeds)
     lowered = [d.lower() for d in docs]
     for i, text in enumerate(lowered):
-        hits = [sum(bool(_keyword(k).search(text)) for k in seeds[name]) for name in seed_names]
+        hits = [sum(bool(keyword_pattern(k).search(text)) for k in seeds[name]) for name in seed_names]
         if hits and max(hits) > 0:
             assigned[i] = 1000 + int(np.argmax(hits))  # seed themes first, renumbered below
     rest = np.flatnonzero(assigned == -1)
@@ -626,7 +574,7 @@ def _fallback(docs, seed, seeds, n_themes):
     for theme in set(renumbered.tolist()) - {-1}:
         weights = np.asarray(weighted[renumbered == theme].mean(axis=0)).ravel()
         words[theme] = [vocab[j] for j in np.argsort(-weights, kind="stable")[:10] if weights[j] > 0]
-        names[theme] = _phrase(words[theme], [docs[i] for i in np.flatnonzero(renumbered == theme)])
+        names[theme] = phrase_label(words[theme], [docs[i] for i in np.flatnonzero(renumbered == theme)])
         original = assigned[renumbered == theme][0]
         if original >= 1000:  # a seed theme is named after its seed
             names[theme] = seed_names[original - 1000]
