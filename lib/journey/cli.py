@@ -72,14 +72,28 @@ def run(
     only: Annotated[list[str] | None, typer.Option("--only", help="run only these reports (repeatable)")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="parallel notebooks (default: cores)")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="override a parameter: KEY=VALUE")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="wait for a run of the same playbook to finish")] = False,
 ) -> None:
-    """Execute a playbook's notebooks and render their HTML reports and the index."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    """Execute a playbook's notebooks and render their HTML reports and the index.
 
+    A playbook runs once at a time: when another process is running it, this exits with code 3
+    (or waits, with --wait)."""
+    from journey.runs.lock import PlaybookBusy
     from journey.runs.playbooks import load_playbook
-    from journey.runs.runner import run_playbook
 
     book = load_playbook(playbook)
+    try:
+        _run_with_progress(book, playbook, only, jobs, param, wait)
+    except PlaybookBusy as busy:
+        err.print(f"[yellow]{busy}[/]")
+        raise typer.Exit(3) from None
+
+
+def _run_with_progress(book, playbook: Path, only, jobs, param, wait: bool) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from journey.runs.runner import run_playbook
+
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -105,6 +119,7 @@ def run(
             jobs=jobs,
             overrides=_parse_params(param or []),
             on_progress=on_progress,
+            wait=wait,
         )
     index = config.reports_dir() / "index.html"
     out.print(f"{len(result.reports)} reports in {result.seconds:.1f} s → {result.run_dir}")
@@ -210,7 +225,9 @@ def schedule_due(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="only list what is due")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="parallel notebooks")] = None,
 ) -> None:
-    """Run every playbook whose cron tick has passed since its last run (idempotent; call it from cron)."""
+    """Run every playbook whose cron tick has passed since its last run (idempotent; call it from cron).
+    A playbook still running from an earlier check is skipped, never started twice."""
+    from journey.runs.lock import PlaybookBusy
     from journey.runs.playbooks import discover, load_playbook
     from journey.runs.runner import run_playbook
     from journey.runs.schedule import due
@@ -223,7 +240,11 @@ def schedule_due(
             continue
         out.print(f"{name}: due since {state.last_tick:%Y-%m-%d %H:%M} UTC" + (" (dry run)" if dry_run else ""))
         if not dry_run:
-            result = run_playbook(state.playbook, where=str(state.path), jobs=jobs)
+            try:
+                result = run_playbook(state.playbook, where=str(state.path), jobs=jobs)
+            except PlaybookBusy as busy:  # its run is still going: the next check picks it up if due
+                out.print(f"{name}: skipped, {busy}")
+                continue
             out.print(f"{name}: {result.status} → {result.run_dir}")
             failed += result.status != "ok"
     if failed:

@@ -325,11 +325,23 @@ def run_playbook(
     jobs: int | None = None,
     overrides: dict[str, str] | None = None,
     on_progress: Callable[[ReportOutcome, int, int], None] | None = None,
+    wait: bool = False,
 ) -> RunResult:
-    """Run (a subset of) a playbook's reports and write the run folder and index."""
+    """Run (a subset of) a playbook's reports and write the run folder and index.
+
+    Holds the playbook's lock (:mod:`journey.runs.lock`) for the whole run: a second run of the same
+    playbook raises :class:`~journey.runs.lock.PlaybookBusy` (or waits, with ``wait=True``).
+    """
+    from journey.runs.lock import playbook_lock
+
+    planned = plan(playbook, only, overrides or {}, where)  # a bad playbook fails here, before anything is written
+    with playbook_lock(playbook.name, wait=wait):
+        return _run_locked(playbook, planned, jobs, on_progress)
+
+
+def _run_locked(playbook: Playbook, planned: list, jobs: int | None, on_progress) -> RunResult:
     from journey.runs.index import write_index
 
-    planned = plan(playbook, only, overrides or {}, where)
     started = dt.datetime.now(dt.UTC)
     run_id = started.strftime("%Y%m%dT%H%M%SZ")
     base = config.reports_dir() / playbook.name
