@@ -18,10 +18,11 @@ def _book(root, schedule="0 7 * * MON"):
     return path, load_playbook(path)
 
 
-def _fake_run(root, started: dt.datetime):
+def _fake_run(root, started: dt.datetime, adhoc: bool = False):
     run = root / "reports" / "e2e" / started.strftime("%Y%m%dT%H%M%SZ")
     run.mkdir(parents=True)
-    (run / "run.json").write_text(json.dumps({"run_id": run.name, "started_at": started.isoformat(), "reports": []}))
+    record = {"run_id": run.name, "started_at": started.isoformat(), "reports": [], "adhoc": adhoc}
+    (run / "run.json").write_text(json.dumps(record))
 
 
 def test_never_run_playbook_is_due(tmp_path, monkeypatch):
@@ -60,3 +61,12 @@ def test_schedule_due_dry_run_lists_without_running(tmp_path):
 def test_crontab_line_calls_schedule_due(tmp_path):
     line = crontab_line("/opt/venv/bin/journey", tmp_path, 10)
     assert line.startswith("*/10 * * * * cd ") and "/opt/venv/bin/journey schedule due" in line
+
+
+def test_an_ad_hoc_run_after_the_tick_does_not_count_as_the_schedule_run(tmp_path, monkeypatch):
+    root = build_e2e_project(tmp_path)
+    monkeypatch.setenv("JOURNEY_ROOT", str(root))
+    _fake_run(root, dt.datetime(2026, 11, 23, 7, 1, tzinfo=dt.UTC))  # last week's own run
+    _fake_run(root, dt.datetime(2026, 11, 30, 7, 2, tzinfo=dt.UTC), adhoc=True)  # an analyst's --only run
+    (state,) = due([_book(root)], now=NOW)
+    assert state.is_due and state.last_run == dt.datetime(2026, 11, 23, 7, 1, tzinfo=dt.UTC)

@@ -1,5 +1,9 @@
 """``reports/index.html``: every playbook's latest run with status, date and links, older runs below.
 
+Only a playbook's own runs (all its reports, its own parameters: what the schedule runs) can be
+its "latest": an analyst's ``journey run --only ...`` or ``--param ...`` is marked ``adhoc`` in
+its ``run.json`` and listed apart, so leadership never opens one report where nine were due.
+
 Built from the ``run.json`` files alone, so it can be rebuilt at any time
 (``journey index``) and never disagrees with what is on disk.
 """
@@ -17,7 +21,9 @@ _TEMPLATE = Path(__file__).parent / "templates" / "reports_index.html.j2"
 
 
 def collect_runs(reports_dir: Path) -> list[dict[str, Any]]:
-    """One entry per playbook, newest run first; unreadable run.json files are skipped."""
+    """One entry per playbook: ``latest`` (its newest own run, or None), ``older`` own runs, ``adhoc``
+    runs, newest first, and ``about`` (the newest run of any kind, for the title and audience);
+    unreadable run.json files are skipped."""
     playbooks = []
     for folder in sorted(p for p in reports_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         runs = []
@@ -33,7 +39,12 @@ def collect_runs(reports_dir: Path) -> list[dict[str, Any]]:
                 run["window"] = _window(run)
                 run["when"] = str(run.get("started_at", "")).replace("T", " ")[:16] + " UTC"
             runs.sort(key=lambda r: r.get("run_id", ""), reverse=True)
-            playbooks.append({"name": folder.name, "latest": runs[0], "older": runs[1:]})
+            own = [r for r in runs if not r.get("adhoc")]
+            adhoc = [r for r in runs if r.get("adhoc")]
+            playbooks.append(
+                {"name": folder.name, "latest": own[0] if own else None, "older": own[1:], "adhoc": adhoc,
+                 "about": runs[0]}
+            )  # fmt: skip
     return playbooks
 
 

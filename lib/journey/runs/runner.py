@@ -335,11 +335,17 @@ def run_playbook(
     from journey.runs.lock import playbook_lock
 
     planned = plan(playbook, only, overrides or {}, where)  # a bad playbook fails here, before anything is written
+    adhoc = "; ".join(
+        part for part in (
+            f"only {', '.join(only)}" if only else "",
+            ", ".join(f"{k}={v}" for k, v in (overrides or {}).items()),
+        ) if part
+    )  # fmt: skip
     with playbook_lock(playbook.name, wait=wait):
-        return _run_locked(playbook, planned, jobs, on_progress)
+        return _run_locked(playbook, planned, jobs, on_progress, adhoc)
 
 
-def _run_locked(playbook: Playbook, planned: list, jobs: int | None, on_progress) -> RunResult:
+def _run_locked(playbook: Playbook, planned: list, jobs: int | None, on_progress, adhoc: str = "") -> RunResult:
     from journey.runs.index import write_index
 
     started = dt.datetime.now(dt.UTC)
@@ -368,6 +374,10 @@ def _run_locked(playbook: Playbook, planned: list, jobs: int | None, on_progress
             "git_commit": _git_commit(),
             "data_fingerprint": data_fingerprint(source),
             "parameters": playbook.parameters,
+            # an analyst's run (a subset of reports or other parameters) is not the playbook's run:
+            # the index lists it apart and the schedule does not count it
+            "adhoc": bool(adhoc),
+            "adhoc_reason": adhoc,
             "error": "; ".join(f"{o.name}: {o.error}" for o in outcomes if o.error),
             "reports": [asdict(o) | {"overhead_seconds": round(o.overhead_seconds, 3)} for o in outcomes],
         }

@@ -35,12 +35,12 @@ class Due:
 
 
 def last_runs(reports_dir: Path) -> dict[str, dt.datetime]:
-    """Start time of each playbook's latest run on disk."""
+    """Start time of each playbook's latest own run on disk (not an analyst's ad-hoc run)."""
     if not reports_dir.is_dir():
         return {}
     out = {}
-    for entry in collect_runs(reports_dir):
-        started = entry["latest"].get("started_at")
+    for entry in collect_runs(reports_dir):  # ad-hoc runs (--only, --param) are not the schedule's
+        started = (entry["latest"] or {}).get("started_at")
         if started:
             out[entry["name"]] = dt.datetime.fromisoformat(started)
     return out
