@@ -194,7 +194,7 @@ def playbook_list() -> None:
 
     from journey.runs.playbooks import discover, load_playbook
 
-    table = Table("playbook", "audience", "schedule", "next run (UTC)", "reports")
+    table = Table("playbook", "audience", "schedule", "next run", "reports")
     for path in discover():
         try:
             book = load_playbook(path)
@@ -202,7 +202,7 @@ def playbook_list() -> None:
             table.add_row(path.name, "-", "-", f"[red]invalid: {exc}[/]", "-")
             continue
         table.add_row(
-            book.name, book.audience, book.schedule, f"{book.next_runs(1)[0]:%Y-%m-%d %H:%M}", str(len(book.reports))
+            book.name, book.audience, book.schedule, f"{book.next_runs(1)[0]:%Y-%m-%d %H:%M %Z}", str(len(book.reports))
         )
     out.print(table)
 
@@ -249,6 +249,30 @@ def schedule_due(
             failed += result.status != "ok"
     if failed:
         raise typer.Exit(1)
+
+
+@schedule_app.command("list")
+def schedule_list() -> None:
+    """Each playbook's schedule and time zone, its last own run and status, and its next three runs."""
+    from rich.table import Table
+
+    from journey.runs.playbooks import discover, load_playbook
+    from journey.runs.schedule import last_own_runs
+
+    runs = last_own_runs(config.reports_dir())
+    table = Table("playbook", "schedule", "time zone", "last run (UTC)", "status", "next runs")
+    for path in discover():
+        try:
+            book = load_playbook(path)
+        except JourneyInputError as exc:
+            table.add_row(path.name, "-", "-", "-", f"[red]invalid: {exc}[/]", "-")
+            continue
+        last = runs.get(book.name)
+        when = str(last.get("started_at", ""))[:16].replace("T", " ") if last else "never"
+        status = last.get("status", "?") if last else "-"
+        upcoming = ", ".join(f"{t:%Y-%m-%d %H:%M}" for t in book.next_runs(3))
+        table.add_row(book.name, book.schedule, book.timezone, when, status, upcoming)
+    out.print(table)
 
 
 @schedule_app.command("crontab")

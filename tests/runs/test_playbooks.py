@@ -64,3 +64,18 @@ def test_duplicate_report_names_are_rejected(tmp_path):
     )
     with pytest.raises(JourneyInputError, match="report names must be unique; repeated: a"):
         load_playbook(path)
+
+
+def test_an_unknown_time_zone_is_a_one_line_error(tmp_path):
+    import pytest
+
+    from journey.runs.playbooks import load_playbook
+    from journey.validation import JourneyInputError
+
+    path = tmp_path / "p.yml"
+    path.write_text(
+        "name: p\ndescription: d\naudience: a\nschedule: '0 7 * * MON'\ntimezone: Mars/Olympus\n"
+        "reports: [{name: r, notebook: r.ipynb}]\n"
+    )
+    with pytest.raises(JourneyInputError, match=r"timezone: unknown time zone 'Mars/Olympus'"):
+        load_playbook(path)

@@ -70,3 +70,26 @@ def test_an_ad_hoc_run_after_the_tick_does_not_count_as_the_schedule_run(tmp_pat
     _fake_run(root, dt.datetime(2026, 11, 30, 7, 2, tzinfo=dt.UTC), adhoc=True)  # an analyst's --only run
     (state,) = due([_book(root)], now=NOW)
     assert state.is_due and state.last_run == dt.datetime(2026, 11, 23, 7, 1, tzinfo=dt.UTC)
+
+
+def test_a_schedule_in_a_time_zone_ticks_at_local_time(tmp_path, monkeypatch):
+    root = build_e2e_project(tmp_path)
+    monkeypatch.setenv("JOURNEY_ROOT", str(root))
+    path, _ = _book(root)
+    path.write_text(path.read_text().replace("schedule:", "timezone: Europe/Berlin\nschedule:", 1))
+    book = load_playbook(path)
+    (state,) = due([(path, book)], now=NOW)  # 07:03 UTC is 08:03 in Berlin (winter, UTC+1)
+    assert state.last_tick.astimezone(dt.UTC) == dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
+    summer = book.next_runs(1, after=dt.datetime(2026, 7, 1, tzinfo=dt.UTC))[0]
+    assert summer.astimezone(dt.UTC) == dt.datetime(2026, 7, 6, 5, 0, tzinfo=dt.UTC)  # 07:00 CEST
+
+
+def test_schedule_list_shows_zone_last_own_run_and_next_three(tmp_path, monkeypatch):
+    root = build_e2e_project(tmp_path)
+    _fake_run(root, dt.datetime(2026, 11, 23, 7, 1, tzinfo=dt.UTC))
+    monkeypatch.setenv("COLUMNS", "250")  # one line per playbook
+    result = run_journey(root, "schedule", "list")
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if " e2e " in line)
+    assert "*/5 * * * *" in row and "UTC" in row and "2026-11-23 07:01" in row
+    assert len([part for part in row.split(",")]) == 3  # the next three runs

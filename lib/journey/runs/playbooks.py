@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from croniter import croniter
@@ -60,7 +61,8 @@ class Playbook(BaseModel):
     name: str = Field(pattern=_SLUG)
     description: str
     audience: str = Field(description="who reads it: leadership, analysts, experimenters, marketing ...")
-    schedule: str = Field(description="cron expression (UTC), e.g. '0 7 * * MON'")
+    schedule: str = Field(description="cron expression, e.g. '0 7 * * MON', in the playbook's time zone")
+    timezone: str = Field(default="UTC", description="IANA time zone of the schedule, e.g. 'Europe/Berlin'")
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="shared parameters (source, end_date, window_days ...)"
     )
@@ -72,6 +74,19 @@ class Playbook(BaseModel):
     def _cron(cls, value: str) -> str:
         return check_cron(value)
 
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as 'UTC' or 'Europe/Berlin')") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
     @model_validator(mode="after")
     def _unique_names(self) -> Playbook:
         names = [r.name for r in self.reports]
@@ -81,9 +96,13 @@ class Playbook(BaseModel):
         return self
 
     def next_runs(self, count: int = 3, after: dt.datetime | None = None) -> list[dt.datetime]:
-        """The next ``count`` scheduled times (UTC)."""
-        itr = croniter(self.schedule, after or dt.datetime.now(dt.UTC))
+        """The next ``count`` scheduled times, in the playbook's time zone (aware datetimes)."""
+        itr = croniter(self.schedule, (after or dt.datetime.now(dt.UTC)).astimezone(self.zone))
         return [itr.get_next(dt.datetime) for _ in range(count)]
+
+    def last_tick(self, now: dt.datetime | None = None) -> dt.datetime:
+        """The latest scheduled time at or before ``now``, in the playbook's time zone."""
+        return croniter(self.schedule, (now or dt.datetime.now(dt.UTC)).astimezone(self.zone)).get_prev(dt.datetime)
 
 
 def load_playbook(path: str | Path) -> Playbook:

@@ -12,8 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from croniter import croniter
-
 from journey import config
 from journey.runs.index import collect_runs
 from journey.runs.playbooks import Playbook
@@ -34,6 +32,13 @@ class Due:
         return self.last_run is None or self.last_run < self.last_tick
 
 
+def last_own_runs(reports_dir: Path) -> dict[str, dict]:
+    """Each playbook's newest own run record (``run.json``), ad-hoc runs left out."""
+    if not reports_dir.is_dir():
+        return {}
+    return {entry["name"]: entry["latest"] for entry in collect_runs(reports_dir) if entry["latest"]}
+
+
 def last_runs(reports_dir: Path) -> dict[str, dt.datetime]:
     """Start time of each playbook's latest own run on disk (not an analyst's ad-hoc run)."""
     if not reports_dir.is_dir():
@@ -51,10 +56,8 @@ def due(books: list[tuple[Path, Playbook]], now: dt.datetime | None = None) -> l
     now = now or dt.datetime.now(dt.UTC)
     runs = last_runs(config.reports_dir())
     states = []
-    for path, book in books:
-        last_tick = croniter(book.schedule, now).get_prev(dt.datetime)
-        next_tick = croniter(book.schedule, now).get_next(dt.datetime)
-        states.append(Due(book, path, runs.get(book.name), last_tick, next_tick))
+    for path, book in books:  # ticks in the playbook's time zone (a 07:00 Berlin report stays at 07:00 in summer)
+        states.append(Due(book, path, runs.get(book.name), book.last_tick(now), book.next_runs(1, now)[0]))
     return states
 
 
