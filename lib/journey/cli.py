@@ -226,7 +226,10 @@ def schedule_due(
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="parallel notebooks")] = None,
 ) -> None:
     """Run every playbook whose cron tick has passed since its last run (idempotent; call it from cron).
-    A playbook still running from an earlier check is skipped, never started twice."""
+    A playbook still running from an earlier check is skipped, never started twice; a failed run is
+    retried once after the playbook's retry_after_s."""
+    import time
+
     from journey.runs.lock import PlaybookBusy
     from journey.runs.playbooks import discover, load_playbook
     from journey.runs.runner import run_playbook
@@ -242,10 +245,16 @@ def schedule_due(
         if not dry_run:
             try:
                 result = run_playbook(state.playbook, where=str(state.path), jobs=jobs)
+                out.print(f"{name}: {result.status} → {result.run_dir}")
+                if result.status != "ok" and state.playbook.retry_after_s:
+                    # a failure may be transient (a warehouse restart): one more try after the delay
+                    out.print(f"{name}: retrying once in {state.playbook.retry_after_s} s")
+                    time.sleep(state.playbook.retry_after_s)
+                    result = run_playbook(state.playbook, where=str(state.path), jobs=jobs)
+                    out.print(f"{name}: retry {result.status} → {result.run_dir}")
             except PlaybookBusy as busy:  # its run is still going: the next check picks it up if due
                 out.print(f"{name}: skipped, {busy}")
                 continue
-            out.print(f"{name}: {result.status} → {result.run_dir}")
             failed += result.status != "ok"
     if failed:
         raise typer.Exit(1)

@@ -21,7 +21,8 @@ _TEMPLATE = Path(__file__).parent / "templates" / "reports_index.html.j2"
 
 
 def collect_runs(reports_dir: Path) -> list[dict[str, Any]]:
-    """One entry per playbook: ``latest`` (its newest own run, or None), ``older`` own runs, ``adhoc``
+    """One entry per playbook: ``latest`` (its newest good own run, else its newest own run, else None),
+    ``failing`` (own runs that failed after the latest good one), ``older`` own runs, ``adhoc``
     runs, newest first, and ``about`` (the newest run of any kind, for the title and audience);
     unreadable run.json files are skipped."""
     playbooks = []
@@ -41,8 +42,13 @@ def collect_runs(reports_dir: Path) -> list[dict[str, Any]]:
             runs.sort(key=lambda r: r.get("run_id", ""), reverse=True)
             own = [r for r in runs if not r.get("adhoc")]
             adhoc = [r for r in runs if r.get("adhoc")]
+            # a run that keeps failing does not replace the last good report: it is shown beside it
+            good = next((r for r in own if r.get("status") == "ok"), None)
+            failing = [r for r in own if good is not None and r.get("run_id", "") > good.get("run_id", "")]
+            latest = good if good is not None else (own[0] if own else None)
+            older = [r for r in own if r is not latest and r not in failing]
             playbooks.append(
-                {"name": folder.name, "latest": own[0] if own else None, "older": own[1:], "adhoc": adhoc,
+                {"name": folder.name, "latest": latest, "failing": failing, "older": older, "adhoc": adhoc,
                  "about": runs[0]}
             )  # fmt: skip
     return playbooks

@@ -67,6 +67,9 @@ class Playbook(BaseModel):
         default_factory=dict, description="shared parameters (source, end_date, window_days ...)"
     )
     timeout_s: int = Field(default=900, gt=0, description="per-cell execution timeout")
+    retry_after_s: int = Field(
+        default=600, ge=0, description="a scheduled run that failed is run once more after this delay (0: never)"
+    )
     reports: list[ReportSpec] = Field(min_length=1)
 
     @field_validator("schedule")
