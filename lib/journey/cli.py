@@ -130,6 +130,24 @@ def _run_with_progress(book, playbook: Path, only, jobs, param, wait: bool) -> N
 
 
 @app.command()
+def serve(port: Annotated[int, typer.Option("--port", help="port on 127.0.0.1")] = 8000) -> None:
+    """Serve reports/ on localhost (read-only, no directory listings) until Ctrl-C."""
+    from journey.runs.index import write_index
+    from journey.runs.serve import make_server
+
+    reports = config.reports_dir()
+    write_index(reports)
+    server = make_server(reports, port)
+    out.print(f"Serving {reports} at http://127.0.0.1:{server.server_address[1]}/index.html (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@app.command()
 def index() -> None:
     """Rebuild reports/index.html from the run folders on disk."""
     from journey.runs.index import write_index
