@@ -45,6 +45,7 @@ def build_e2e_project(root: Path) -> Path:
         nb / "ok.ipynb",
         "x: int = 1  # a number\nfactor: int = 2  # shared factor",
         "from journey import report\nreport.executive_summary([f'x times factor is {x * factor}'])",
+        "display(report.kpi('product', x * factor))\nreport.kpi('share', x / 10, '%')",
         "import matplotlib.pyplot as plt\nfrom journey import plots\nfig, ax = plt.subplots()\nax.plot([1, 2], [x, factor])\n"
         "plots.show(fig, alt='A line from x to factor')",
         markdown="## Result\nThe product of the parameters.",

@@ -57,3 +57,14 @@ def test_significant_keeps_small_effects_readable_with_a_minus_sign() -> None:
     assert text.significant(-0.000121, signed=True) == "\N{MINUS SIGN}0.000121"
     assert text.significant(12.345, 2) == "12"
     assert text.significant(None) == text.significant(float("nan")) == "n/a"
+
+
+def test_a_recorded_kpi_travels_in_output_metadata_and_reads_back() -> None:
+    from journey.display.report import declared_kpis, kpi, kpi_text
+
+    data, metadata = kpi("conversion", 0.0584, "%")._repr_mimebundle_()
+    assert metadata == {"journey": {"kpi": {"name": "conversion", "value": 0.0584, "unit": "%"}}}
+    assert "Tracked: conversion 5.84%" in data["text/html"]
+    cells = [{"outputs": [{"metadata": metadata}, {"metadata": kpi("conversion", 0.06, "%")._repr_mimebundle_()[1]}]}]
+    assert declared_kpis(cells) == [{"name": "conversion", "value": 0.06, "unit": "%"}]  # the last value wins
+    assert kpi_text(6286.0, "people") == "6,286 people" and kpi_text(float("nan")) == "n/a"

@@ -56,3 +56,11 @@ def test_the_at_risk_list_holds_ids_and_numbers_only(tmp_path, tables) -> None:
     html = result.at_risk._repr_html_()
     assert "@" not in html and str(int(risk["customer_id"].iloc[0])) in html
     assert pd.api.types.is_integer_dtype(risk["customer_id"])
+
+
+def test_the_review_names_its_headline_kpis(tmp_path, tables) -> None:
+    result = review(_source(tmp_path, tables), CUTOFF, load_config(), trend_weeks=2)
+    kpis = {name: (value, unit) for name, value, unit in result.kpis()}
+    assert kpis["12-month value"][0] == pytest.approx(result.values["clv"].sum())
+    assert 0 <= kpis["share at risk"][0] <= 1 and kpis["share at risk"][1] == "%"
+    assert kpis["churn model AUC"][0] == result.model.validation.auc

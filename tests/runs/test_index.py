@@ -30,3 +30,37 @@ def test_a_playbook_with_only_ad_hoc_runs_says_it_has_no_complete_run(tmp_path):
     (entry,) = collect_runs(root / "reports")
     assert entry["latest"] is None and len(entry["adhoc"]) == 1
     assert "No complete run of this playbook yet" in (root / "reports" / "index.html").read_text()
+
+
+def test_kpis_land_in_run_json_and_the_index_draws_their_history(tmp_path):
+    root = build_e2e_project(tmp_path)
+    run_journey(root, "run", "playbooks/e2e.yml")
+    first = collect_runs(root / "reports")[0]["latest"]
+    ok = next(r for r in first["reports"] if r["name"] == "ok")
+    assert ok["kpis"] == [{"name": "product", "value": 6.0, "unit": ""}, {"name": "share", "value": 0.2, "unit": "%"}]
+    assert [k["change"] for k in ok["history"]] == ["first run", "first run"]
+    # the runs fail (the planted boom notebook), but the ok report keeps its history
+    playbook = root / "playbooks" / "e2e.yml"
+    playbook.write_text(playbook.read_text().replace("parameters: {x: 2}", "parameters: {x: 3}"))
+    run_journey(root, "run", "playbooks/e2e.yml")
+    (entry,) = collect_runs(root / "reports")
+    ok = next(r for r in entry["latest"]["reports"] if r["name"] == "ok")
+    product, share = ok["history"]
+    assert (product["value"], product["change"]) == ("9", "+50.0% vs previous run")  # x * factor: 2 * 3, then 3 * 3
+    assert (share["value"], share["change"]) == ("30.00%", "+10.00 pp vs previous run")
+    assert product["sparkline"].startswith('<svg class="sparkline"')
+    html = (root / "reports" / "index.html").read_text()
+    assert "+50.0% vs previous run" in html and '<svg class="sparkline"' in html
+
+
+def test_old_runs_are_pruned_but_the_last_good_run_stays(tmp_path):
+    from journey.runs.runner import prune_runs
+
+    base = tmp_path / "weekly"
+    for i, status in enumerate(["ok", "failed", "failed", "failed"]):
+        folder = base / f"2026120{i}T000000Z"
+        folder.mkdir(parents=True)
+        folder.joinpath("run.json").write_text(json.dumps({"status": status, "run_id": folder.name}))
+    deleted = prune_runs(base, keep=2)
+    assert sorted(p.name for p in deleted) == ["20261201T000000Z"]
+    assert sorted(p.name for p in base.iterdir()) == ["20261200T000000Z", "20261202T000000Z", "20261203T000000Z"]

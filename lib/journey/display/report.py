@@ -56,6 +56,51 @@ def data_window(text: str) -> DataWindow:
     return DataWindow(text)
 
 
+class KPI:
+    """One headline number a report records for the index's history (``journey.report.kpi``).
+
+    Displayed as a small line; the runner reads ``metadata["journey"]["kpi"]`` from the executed
+    notebook into the report's entry in ``run.json``, and the index draws each KPI's history.
+    """
+
+    __slots__ = ("name", "unit", "value")
+
+    def __init__(self, name: str, value: float, unit: str = "") -> None:
+        self.name, self.value, self.unit = str(name), float(value), str(unit)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        shown = kpi_text(self.value, self.unit)
+        markup = f'<p class="journey-kpi">Tracked: {html.escape(self.name)} {html.escape(shown)}</p>'
+        record = {"name": self.name, "value": self.value, "unit": self.unit}
+        return {"text/html": markup, "text/plain": f"{self.name}: {shown}"}, {"journey": {"kpi": record}}
+
+
+def kpi_text(value: float, unit: str = "") -> str:
+    """A KPI as a reader sees it: ``'5.84%'`` for a share (unit ``%``), else the number and its unit."""
+    if value != value:  # NaN
+        return "n/a"
+    if unit == "%":
+        return f"{value * 100:.2f}%"
+    number = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+    return f"{number} {unit}".strip()
+
+
+def kpi(name: str, value: float, unit: str = "") -> KPI:
+    """Record a headline KPI (``unit="%"`` for a share given as a fraction) for the report's history."""
+    return KPI(name, value, unit)
+
+
+def declared_kpis(cells: list) -> list[dict]:
+    """Every KPI a notebook recorded, in order (a name recorded twice keeps its last value)."""
+    found: dict[str, dict] = {}
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get("journey", {}).get("kpi")
+            if record:
+                found[str(record["name"])] = dict(record)
+    return list(found.values())
+
+
 def declared_window(cells: list) -> str | None:
     """The last data window a notebook declared in its outputs, if any."""
     found = None

@@ -74,6 +74,19 @@ class CustomerHealthReview:
     customer_risk: pd.DataFrame | None = None
     """Every scored customer today: ``customer_id``, ``churn_probability``, ``clv``, ``expected_loss``, band."""
 
+    def kpis(self) -> list[tuple[str, float, str]]:
+        """The review's headline numbers for the index's history: ``(name, value, unit)``."""
+        out: list[tuple[str, float, str]] = []
+        if self.values is not None:
+            out.append(("12-month value", float(self.values["clv"].sum()), ""))
+        bands = self.scores.band_counts().set_index("band")
+        first = self.scores.recipe.bands[0].name
+        if first in bands.index:
+            out.append((f"share {first}", float(bands.loc[first, "share"]), "%"))
+        if self.model is not None and self.model.status == "ok":
+            out.append(("churn model AUC", float(self.model.validation.auc), ""))
+        return out
+
     def summary(self) -> list[str]:
         """3-6 sentences for the executive summary, built only from the parts."""
         out = []

@@ -17,6 +17,8 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
+from journey.display.report import kpi_text
+
 _TEMPLATE = Path(__file__).parent / "templates" / "reports_index.html.j2"
 
 
@@ -47,11 +49,77 @@ def collect_runs(reports_dir: Path) -> list[dict[str, Any]]:
             failing = [r for r in own if good is not None and r.get("run_id", "") > good.get("run_id", "")]
             latest = good if good is not None else (own[0] if own else None)
             older = [r for r in own if r is not latest and r not in failing]
+            if latest is not None:
+                _add_history(latest, [r for r in own if r is not latest])
             playbooks.append(
                 {"name": folder.name, "latest": latest, "failing": failing, "older": older, "adhoc": adhoc,
                  "about": runs[0]}
             )  # fmt: skip
     return playbooks
+
+
+HISTORY = 12  # runs a sparkline shows
+
+
+def _add_history(latest: dict[str, Any], earlier: list[dict[str, Any]]) -> None:
+    """Give each report of ``latest`` its KPIs' history over the own runs before it (newest first in
+    ``earlier``; a run counts for a report when that report succeeded in it): the values for a
+    sparkline and a "what changed" text against the previous run."""
+    for report in latest.get("reports", []):
+        lines = []
+        for kpi in report.get("kpis", []):
+            values = [float(kpi["value"])]
+            for run in earlier[: HISTORY - 1]:
+                past = next((r for r in run.get("reports", []) if r.get("name") == report.get("name")), None)
+                if past is None or past.get("status") != "ok":
+                    continue
+                match = next((k for k in past.get("kpis", []) if k.get("name") == kpi["name"]), None)
+                if match is None:
+                    break
+                values.append(float(match["value"]))
+            values.reverse()  # oldest first
+            lines.append(
+                {
+                    "name": kpi["name"],
+                    "value": kpi_text(values[-1], kpi.get("unit", "")),
+                    "change": _change(values, kpi.get("unit", "")),
+                    "sparkline": sparkline(values),
+                }
+            )
+        report["history"] = lines
+
+
+def _change(values: list[float], unit: str) -> str:
+    """Against the previous run: relative change, or percentage points for a share."""
+    if len(values) < 2:
+        return "first run"
+    now, before = values[-1], values[-2]
+    if unit == "%":
+        return f"{(now - before) * 100:+.2f} pp vs previous run".replace("-", "\N{MINUS SIGN}")
+    if before == 0:
+        return "previous run 0"
+    return f"{(now - before) / abs(before):+.1%} vs previous run".replace("-", "\N{MINUS SIGN}")
+
+
+def sparkline(values: list[float], width: int = 96, height: int = 22) -> str:
+    """An inline SVG line of ``values`` (oldest first); built from numbers only, so safe to embed.
+
+    >>> sparkline([1.0, 3.0, 2.0]).startswith('<svg class="sparkline" width="96" height="22"')
+    True
+    """
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = (width - 4) / (len(values) - 1)
+    points = " ".join(
+        f"{2 + i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}" for i, v in enumerate(values)
+    )
+    return (
+        f'<svg class="sparkline" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="trend over {len(values)} runs"><polyline fill="none" stroke="#0173b2" stroke-width="1.5" '
+        f'points="{points}"/></svg>'
+    )
 
 
 def _window(run: dict[str, Any]) -> str:

@@ -67,6 +67,7 @@ class Playbook(BaseModel):
         default_factory=dict, description="shared parameters (source, end_date, window_days ...)"
     )
     timeout_s: int = Field(default=900, gt=0, description="per-cell execution timeout")
+    keep_runs: int = Field(default=52, ge=1, description="run folders kept; older ones are deleted after a run")
     retry_after_s: int = Field(
         default=600, ge=0, description="a scheduled run that failed is run once more after this delay (0: never)"
     )

@@ -51,7 +51,14 @@ class ReportJob:
     prepare_next: bool = True  # start a spare kernel for a following report
 
     def outcome(
-        self, status: str, error: str, started: dt.datetime, seconds: float, cells_seconds: float, ipynb: str
+        self,
+        status: str,
+        error: str,
+        started: dt.datetime,
+        seconds: float,
+        cells_seconds: float,
+        ipynb: str,
+        kpis: list | None = None,
     ) -> ReportOutcome:
         """This report's outcome; the job supplies its name, title, notebook, parameters and HTML name."""
         return ReportOutcome(
@@ -66,6 +73,7 @@ class ReportJob:
             parameters=self.parameters,
             html=f"{self.name}.html",
             ipynb=ipynb,
+            kpis=list(kpis or []),
         )
 
 
@@ -84,6 +92,7 @@ class ReportOutcome:
     parameters: dict[str, Any]
     html: str
     ipynb: str
+    kpis: list = field(default_factory=list)  # [{name, value, unit}] the notebook recorded (report.kpi)
 
     @property
     def overhead_seconds(self) -> float:
@@ -154,7 +163,7 @@ def execute_report(job: ReportJob) -> ReportOutcome:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from journey.display.report import declared_window
+    from journey.display.report import declared_kpis, declared_window
     from journey.runs.kernels import shutdown
     from journey.runs.render import ReportMeta, render_notebook
 
@@ -199,7 +208,8 @@ def execute_report(job: ReportJob) -> ReportOutcome:
         error=error,
     )
     _atomic_write(out_html, render_notebook(node, meta))
-    return job.outcome(status, error, started, time.perf_counter() - t0, cells, out_ipynb.name)
+    kpis = declared_kpis(node.cells) if status == "ok" else []
+    return job.outcome(status, error, started, time.perf_counter() - t0, cells, out_ipynb.name, kpis)
 
 
 def resolve_parameters(
@@ -386,8 +396,28 @@ def _run_locked(playbook: Playbook, planned: list, jobs: int | None, on_progress
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    prune_runs(base, playbook.keep_runs)
     write_index(config.reports_dir())
     return RunResult(playbook.name, run_id, base / run_id, status, seconds, outcomes)
+
+
+def prune_runs(base: Path, keep: int) -> list[Path]:
+    """Delete the oldest run folders of a playbook beyond the newest ``keep``; the newest good own run
+    always stays (the index shows it as latest). Returns what was deleted."""
+    runs = sorted((p for p in base.iterdir() if p.is_dir() and (p / "run.json").exists()), reverse=True)
+    good = None
+    for folder in runs:
+        try:
+            record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if record.get("status") == "ok" and not record.get("adhoc"):
+            good = folder
+            break
+    doomed = [p for p in runs[keep:] if p != good]
+    for folder in doomed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return doomed
 
 
 def _execute_all(
