@@ -356,25 +356,22 @@ def personalize_export(
     source: Annotated[str | None, typer.Option(help="data source URI or path (default: the sample database)")] = None,
     period_end: Annotated[str | None, typer.Option(help="score customers as of this day (default: last order)")] = None,
     risk: Annotated[
-        Path | None, typer.Option(help="CSV of user_id, risk_band (e.g. health bands) instead of timing bands")
+        Path | None, typer.Option(help="CSV of customer_id, risk_band (e.g. health bands) instead of timing bands")
     ] = None,
 ) -> None:
     """Assign every customer the action of the first matching rule (by priority) and their play's
     holdout group, and write the CSV for activation (atomically: never half a file)."""
     from journey.data import sources
     from journey.data.files import read_table_file
-    from journey.personalize import assign, customer_table, load_rules, write_csv
+    from journey.personalize import assign, load_rules, write_csv
+    from journey.personalize.review import customers_of
 
     ruleset = load_rules(rules)  # a bad rules file fails before any data is read
     backend = sources.connect(source)  # no source: the sample database
     with err.status("segmenting customers"):
-        customers = customer_table(
-            sources.as_table(backend, "orders"),
-            sources.as_table(backend, "events"),
-            period_end=period_end,
-            risk=None if risk is None else read_table_file(risk, expected="a CSV with user_id and risk_band"),
-        )
-        assignment = assign(customers, ruleset, customer="user_id")
+        bands = None if risk is None else read_table_file(risk, expected="a CSV with customer_id and risk_band")
+        customers = customers_of(backend, period_end, bands)  # the same customers notebook 80 shows
+        assignment = assign(customers, ruleset, customer="customer_id")
     path = write_csv(assignment, target)
     reach = assignment.table
     fired = int(reach.loc[reach["rule"] != "(no rule)", "customers"].sum())

@@ -22,8 +22,8 @@ def test_export_writes_one_action_per_sample_customer(tmp_path: Path) -> None:
     result = runner.invoke(app, ["personalize", "export", str(RULES), str(target)])
     assert result.exit_code == 0, result.output
     actions = pd.read_csv(target)
-    assert list(actions.columns) == ["user_id", *ACTION_COLUMNS]
-    assert actions["user_id"].is_unique and len(actions) > 100
+    assert list(actions.columns) == ["customer_id", *ACTION_COLUMNS]
+    assert actions["customer_id"].is_unique and len(actions) > 100
     assert actions["rule"].notna().all()  # the example ends with a catch-all rule
     assert set(actions["group"]) == {"treatment", "holdout"}
     assert actions.loc[actions["group"] == "holdout", "content"].isna().all()
@@ -34,9 +34,9 @@ def test_export_writes_one_action_per_sample_customer(tmp_path: Path) -> None:
 def test_export_reads_risk_bands_from_a_file(tmp_path: Path) -> None:
     first = tmp_path / "first.csv"
     assert runner.invoke(app, ["personalize", "export", str(RULES), str(first)]).exit_code == 0
-    ids = pd.read_csv(first)["user_id"]
+    ids = pd.read_csv(first)["customer_id"]
     risk = tmp_path / "risk.csv"
-    pd.DataFrame({"user_id": ids, "risk_band": "high"}).to_csv(risk, index=False)
+    pd.DataFrame({"customer_id": ids, "risk_band": "high"}).to_csv(risk, index=False)
     target = tmp_path / "actions.csv"
     result = runner.invoke(app, ["personalize", "export", str(RULES), str(target), "--risk", str(risk)])
     assert result.exit_code == 0, result.output

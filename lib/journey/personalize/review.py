@@ -87,6 +87,18 @@ def _as_day(value: str | dt.date | dt.datetime) -> dt.date:
     return (stamp.tz_convert("UTC") if stamp.tzinfo is not None else stamp).date()
 
 
+def customers_of(source: DataLike, period_end=None, risk: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The customer table the rules read, from a source with the customer tables: segments on the
+    two-year ``order_history``, behaviour and preferences from the ``events`` (whose ``user_id`` is
+    the customer id). The report and ``journey personalize export`` both use it, so the actions
+    exported are the ones the report shows."""
+    orders = as_table(source, "order_history")
+    events = as_table(source, "events").rename(customer_id="user_id")
+    return customer_table(
+        orders, events, customer="customer_id", date="ts", amount="amount", period_end=period_end, risk=risk
+    )
+
+
 def review(
     source: DataLike,
     rules: RuleSet,
@@ -102,9 +114,7 @@ def review(
     before = segments.rfm(orders, date="ts", period_end=end - dt.timedelta(days=window_days))
     transitions = segments.transition_matrix(before, now)
     timing = segments.purchase_timing(orders, date="ts", period_end=end)
-    events = as_table(source, "events").rename(customer_id="user_id")
-    customers = customer_table(orders, events, customer="customer_id", date="ts", amount="amount", period_end=end)
-    assignment = assign(customers, rules)
+    assignment = assign(customers_of(source, end), rules)
     response = None
     try:
         outcomes = plays.play_outcomes(source).execute()
