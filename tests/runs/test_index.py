@@ -64,3 +64,13 @@ def test_old_runs_are_pruned_but_the_last_good_run_stays(tmp_path):
     deleted = prune_runs(base, keep=2)
     assert sorted(p.name for p in deleted) == ["20261201T000000Z"]
     assert sorted(p.name for p in base.iterdir()) == ["20261200T000000Z", "20261202T000000Z", "20261203T000000Z"]
+
+
+def test_each_playbook_card_shows_its_schedule_and_next_run(tmp_path):
+    root = build_e2e_project(tmp_path)
+    assert run_journey(root, "run", "playbooks/e2e.yml", "--only", "ok").returncode == 0
+    (entry,) = collect_runs(root / "reports")
+    assert entry["about"]["schedule"] == "*/5 * * * *" and entry["about"]["timezone"] == "UTC"
+    assert entry["next_run"].endswith(" UTC") and entry["next_run"][:4].isdigit()
+    html = (root / "reports" / "index.html").read_text()
+    assert "schedule <code>*/5 * * * *</code> UTC · next run " in html

@@ -53,7 +53,7 @@ def collect_runs(reports_dir: Path) -> list[dict[str, Any]]:
                 _add_history(latest, [r for r in own if r is not latest])
             playbooks.append(
                 {"name": folder.name, "latest": latest, "failing": failing, "older": older, "adhoc": adhoc,
-                 "about": runs[0]}
+                 "about": runs[0], "next_run": _next_run(runs[0])}
             )  # fmt: skip
     return playbooks
 
@@ -120,6 +120,21 @@ def sparkline(values: list[float], width: int = 96, height: int = 22) -> str:
         f'aria-label="trend over {len(values)} runs"><polyline fill="none" stroke="#0173b2" stroke-width="1.5" '
         f'points="{points}"/></svg>'
     )
+
+
+def _next_run(run: dict[str, Any]) -> str:
+    """The playbook's next scheduled time from the schedule its newest run recorded ('' if none)."""
+    schedule = run.get("schedule")
+    if not schedule:
+        return ""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from croniter import croniter
+
+    zone = ZoneInfo(run.get("timezone") or "UTC")
+    tick = croniter(schedule, dt.datetime.now(dt.UTC).astimezone(zone)).get_next(dt.datetime)
+    return f"{tick:%Y-%m-%d %H:%M} {run.get('timezone') or 'UTC'}"
 
 
 def _window(run: dict[str, Any]) -> str:

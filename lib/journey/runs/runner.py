@@ -377,6 +377,8 @@ def _run_locked(playbook: Playbook, planned: list, jobs: int | None, on_progress
             "playbook": playbook.name,
             "title": playbook.description,
             "audience": playbook.audience,
+            "schedule": playbook.schedule,
+            "timezone": playbook.timezone,
             "run_id": run_id,
             "status": status,
             "started_at": started.isoformat(timespec="seconds"),
