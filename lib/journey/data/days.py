@@ -44,3 +44,18 @@ def day_column(table: ibis.Table, column: str, where: str) -> ibis.Value:
     if dtype.is_timestamp():
         return (table[column].epoch_seconds() // 86_400).cast("int64")
     raise input_error(where, f"column {column!r} has type {dtype}", "dates or timestamps")
+
+
+def utc_instant(value: Any, name: str) -> pd.Timestamp:
+    """A cutoff parameter as an aware UTC instant: naive values are read as UTC (a date means its midnight).
+
+    >>> utc_instant("2026-06-01", "cutoff")
+    Timestamp('2026-06-01 00:00:00+0000', tz='UTC')
+    """
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise input_error(f"parameter {name!r}", f"unparseable time {value!r}", "a date such as '2026-09-01'") from exc
+    if stamp is pd.NaT:
+        raise input_error(f"parameter {name!r}", "is empty", "a date such as '2026-09-01'")
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

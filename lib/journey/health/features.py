@@ -18,25 +18,17 @@ subscription ended within the horizon after it: the outcome a health score shoul
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import ibis
 import numpy as np
 import pandas as pd
 
+from journey.data.days import utc_instant
 from journey.data.event_input import prepare_table
 from journey.data.sources import DataLike
 from journey.validation import input_error
 
 FEATURES = ("logins_4w", "feature_adoption", "spend_365d", "unresolved_tickets", "feedback_sentiment")
-
-
-def _instant(value: Any, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise input_error(f"parameter {name!r}", f"unparseable time {value!r}", "a date such as '2026-09-01'") from exc
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def _before(table: ibis.Table, column: str, cutoff: pd.Timestamp, days: int) -> ibis.Table:
@@ -49,7 +41,7 @@ def customer_features(
 ) -> pd.DataFrame:
     """One row per customer with an order or a login in the ``active_days`` before ``cutoff``:
     ``customer_id`` and :data:`FEATURES`."""
-    at = _instant(cutoff, "cutoff")
+    at = utc_instant(cutoff, "cutoff")
     if feature_count < 1:
         raise input_error("parameter 'feature_count'", f"is {feature_count}", "the number of product features (>= 1)")
     orders = prepare_table(
@@ -108,7 +100,7 @@ def subscription_churn_after(source: DataLike, cutoff: str | dt.datetime, horizo
     """Subscribers active at ``cutoff`` (started before it, not ended by it) and ``churned``: 1 when the
     subscription ended within ``horizon_days`` after the cutoff. A customer with several active
     subscriptions churns when all of them end in the horizon."""
-    at = _instant(cutoff, "cutoff")
+    at = utc_instant(cutoff, "cutoff")
     if horizon_days < 1:
         raise input_error("parameter 'horizon_days'", f"is {horizon_days}", "a positive number of days")
     subs = prepare_table(source, table="subscriptions", columns=["customer_id"], timestamps=["start_ts", "end_ts"])

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from journey import churn, clv, plays
+from journey.data.days import utc_instant
 from journey.data.sources import DataLike, as_table
 from journey.data.window import latest_day
 from journey.display.results import TableResult
@@ -143,11 +144,6 @@ class CustomerHealthReview:
         return out
 
 
-def _instant(value: str | dt.datetime) -> pd.Timestamp:
-    stamp = pd.Timestamp(value)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
 def _model_features(source: DataLike, cutoff: pd.Timestamp) -> pd.DataFrame:
     """The health features as model covariates: no missing values (no feedback = not negative)."""
     features = customer_features(source, cutoff).set_index("customer_id")
@@ -164,7 +160,7 @@ def review(
     trend_weeks: int = 8,
 ) -> CustomerHealthReview:
     """Compute every part of the customer-health review at ``cutoff`` (see the module docstring)."""
-    at = _instant(cutoff)
+    at = utc_instant(cutoff, "cutoff")
     notes: list[str] = []
     con = source
     # value: BG/NBD + Gamma-Gamma on the order history

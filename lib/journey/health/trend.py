@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from journey.data.days import utc_instant
 from journey.data.sources import DataLike
 from journey.display.plots import Chart, empty_chart
 from journey.display.results import TableResult
@@ -34,8 +35,7 @@ class BandTrend(TableResult):
 
 def band_trend(source: DataLike, end: str | dt.datetime, recipe: HealthConfig, weeks: int = 8) -> BandTrend:
     """Score every customer at ``end`` and at each of the ``weeks - 1`` weekly cutoffs before it."""
-    at = pd.Timestamp(end)
-    at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
+    at = utc_instant(end, "end")
     rows = []
     for k in range(weeks - 1, -1, -1):
         cutoff = at - pd.Timedelta(weeks=k)
