@@ -144,11 +144,11 @@ class CustomerHealthReview:
         return out
 
 
-def _model_features(source: DataLike, cutoff: pd.Timestamp) -> pd.DataFrame:
+def _model_features(features: pd.DataFrame) -> pd.DataFrame:
     """The health features as model covariates: no missing values (no feedback = not negative)."""
-    features = customer_features(source, cutoff).set_index("customer_id")
-    features["negative_feedback"] = (features["feedback_sentiment"] < -0.05).astype(float)
-    return features[list(MODEL_FEATURES)].astype(float)
+    frame = features.set_index("customer_id")
+    frame["negative_feedback"] = (frame["feedback_sentiment"] < -0.05).astype(float)
+    return frame[list(MODEL_FEATURES)].astype(float)
 
 
 def review(
@@ -162,6 +162,14 @@ def review(
     """Compute every part of the customer-health review at ``cutoff`` (see the module docstring)."""
     at = utc_instant(cutoff, "cutoff")
     notes: list[str] = []
+    built: dict[pd.Timestamp, pd.DataFrame] = {}
+
+    def features_at(moment: pd.Timestamp) -> pd.DataFrame:
+        """The health features at a cutoff, built once per review (several parts read the same cutoff)."""
+        if moment not in built:
+            built[moment] = customer_features(source, moment)
+        return built[moment].copy()
+
     con = source
     # value: BG/NBD + Gamma-Gamma on the order history
     values = quadrants = purchases = None
@@ -191,9 +199,11 @@ def review(
         last_week = pd.Timestamp(latest_day(usage, "week_start"), tz="UTC")
         model_end = min(at, last_week)
         past_cut, later_cut = model_end - 2 * h, model_end - h
-        past = churn.snapshot(usage, past_cut, horizon_days, date="week_start", features=_model_features(con, past_cut))
+        past = churn.snapshot(
+            usage, past_cut, horizon_days, date="week_start", features=_model_features(features_at(past_cut))
+        )
         later = churn.snapshot(
-            usage, later_cut, horizon_days, date="week_start", features=_model_features(con, later_cut)
+            usage, later_cut, horizon_days, date="week_start", features=_model_features(features_at(later_cut))
         )
         # a feature with one value in the training snapshot (no feedback before a date) cannot be fitted
         varying = [c for c in MODEL_FEATURES if past.table[c].nunique() > 1]
@@ -203,9 +213,9 @@ def review(
     except JourneyInputError as exc:
         notes.append(f"Churn model not fitted: {exc}")
     # health: today, its trend, and its check against later cancellations
-    scores = health_scores(customer_features(con, at), recipe)
-    trend = band_trend(con, at, recipe, weeks=trend_weeks)
-    earlier = health_scores(customer_features(con, at - h), recipe).to_frame()
+    scores = health_scores(features_at(at), recipe)
+    trend = band_trend(con, at, recipe, weeks=trend_weeks, features=features_at)
+    earlier = health_scores(features_at(at - h), recipe).to_frame()
     try:
         labels = subscription_churn_after(con, at - h, horizon_days)
     except JourneyInputError as exc:
@@ -222,7 +232,7 @@ def review(
     at_risk = plan = customer_risk = None
     if model is not None and model.status == "ok" and values is not None:
         current = churn.current_features(
-            as_table(con, "usage"), at, horizon_days, date="week_start", features=_model_features(con, at)
+            as_table(con, "usage"), at, horizon_days, date="week_start", features=_model_features(features_at(at))
         ).fillna(0.0)
         risk = model.predict(current).rename("churn_probability").to_frame()
         risk.index.name = "customer_id"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import matplotlib.dates as mdates
@@ -33,13 +34,23 @@ class BandTrend(TableResult):
         return self.table.pivot(index="cutoff", columns="band", values="share").fillna(0.0)
 
 
-def band_trend(source: DataLike, end: str | dt.datetime, recipe: HealthConfig, weeks: int = 8) -> BandTrend:
-    """Score every customer at ``end`` and at each of the ``weeks - 1`` weekly cutoffs before it."""
+def band_trend(
+    source: DataLike,
+    end: str | dt.datetime,
+    recipe: HealthConfig,
+    weeks: int = 8,
+    features: Callable[[pd.Timestamp], pd.DataFrame] | None = None,
+) -> BandTrend:
+    """Score every customer at ``end`` and at each of the ``weeks - 1`` weekly cutoffs before it.
+
+    ``features`` (cutoff -> :func:`customer_features`) lets a caller that already built some
+    cutoffs' features reuse them; by default they are built from ``source``."""
+    build = features or (lambda cutoff: customer_features(source, cutoff))
     at = utc_instant(end, "end")
     rows = []
     for k in range(weeks - 1, -1, -1):
         cutoff = at - pd.Timedelta(weeks=k)
-        counts = health_scores(customer_features(source, cutoff), recipe).band_counts()
+        counts = health_scores(build(cutoff), recipe).band_counts()
         rows.append(counts.assign(cutoff=cutoff.tz_convert(None).normalize()))
     frame = pd.concat(rows, ignore_index=True)[["cutoff", "band", "customers", "share"]]
     return BandTrend(frame)
