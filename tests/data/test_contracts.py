@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import typing
+
 import pandas as pd
 import pytest
 
-from journey.data.contracts import CONTRACTS, load_table, validate_frame
+from journey.data.contracts import CONTRACTS, TableName, load_table, validate_frame
 from journey.datasets import make_sample
 from journey.validation import JourneyInputError
 
@@ -33,21 +35,7 @@ def test_valid_csv_round_trips_with_utc_timestamps(sample, tmp_path):
     assert (loaded["ts"].reset_index(drop=True) == expected).all()
 
 
-@pytest.mark.parametrize(
-    "table",
-    [
-        "events",
-        "orders",
-        "customers",
-        "feedback",
-        "assignments",
-        "order_history",
-        "subscriptions",
-        "support_tickets",
-        "usage",
-        "plays",
-    ],
-)
+@pytest.mark.parametrize("table", typing.get_args(TableName))
 def test_every_sample_table_satisfies_its_contract(sample, table):
     assert len(validate_frame(sample[table], table, f"{table}.parquet")) == len(sample[table])
 
