@@ -22,7 +22,8 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP) ## create .venv from the pinned requirements.lock (also done by every target)
 
-data/sample/journey.duckdb: | $(STAMP)
+# rebuilt when the generator changes, so a checkout never runs the reports on an older sample
+data/sample/journey.duckdb: $(wildcard lib/journey/datasets/*.py) | $(STAMP)
 	$(BIN)/journey data sample
 
 sample: $(STAMP) ## rebuild the embedded sample data set (data/sample/)

@@ -18,7 +18,7 @@ def pytest_sessionstart(session) -> None:
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
     from journey import config
-    from journey.datasets import DEFAULT_SEED, DEFAULT_USERS, build_sample
+    from journey.datasets import DEFAULT_SEED, DEFAULT_USERS, build_sample, is_current
 
-    if not config.default_database().exists():
+    if not is_current(config.default_database()):  # missing, or built before a table was added
         build_sample(config.sample_dir(), DEFAULT_USERS, DEFAULT_SEED)

@@ -112,3 +112,19 @@ def test_feedback_labels_cover_the_planted_themes(sample):
         labels["theme"]
     )
     assert labels["feedback_id"].tolist() == sample["feedback"]["feedback_id"].tolist()
+
+
+def test_a_sample_without_every_table_is_not_current(tmp_path):
+    import duckdb
+
+    from journey.datasets import TABLES, is_current
+
+    database = tmp_path / "journey.duckdb"
+    assert not is_current(database)  # missing
+    with duckdb.connect(str(database)) as con:
+        for name in TABLES[:-1]:
+            con.execute(f"CREATE TABLE {name} (x INTEGER)")
+    assert not is_current(database)  # an older sample, before the last table existed
+    with duckdb.connect(str(database)) as con:
+        con.execute(f"CREATE TABLE {TABLES[-1]} (x INTEGER)")
+    assert is_current(database)

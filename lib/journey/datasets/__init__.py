@@ -172,6 +172,19 @@ def build_sample(
     return out_dir / "journey.duckdb"
 
 
+def is_current(database: Path) -> bool:
+    """Whether ``database`` holds every sample table: a sample built by an older version (before the
+    customer tables, say) is rebuilt rather than failing the reports that read the new ones."""
+    if not Path(database).exists():
+        return False
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            present = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    except duckdb.Error:
+        return False
+    return set(TABLES) <= present
+
+
 def fingerprint(out_dir: Path) -> str:
     """SHA-256 over the sample's parquet files: identifies the data a report ran on."""
     digest = hashlib.sha256()
@@ -189,6 +202,7 @@ __all__ = [
     "build_sample",
     "customer_truth",
     "fingerprint",
+    "is_current",
     "iter_sample",
     "make_customer_tables",
     "make_events",
