@@ -13,7 +13,15 @@ from collections.abc import Sequence
 import pandas as pd
 
 from journey.data.sources import DataLike
-from journey.segments import BEHAVIOURS, behaviour_segments, preferences, purchase_timing, rfm
+from journey.segments import (
+    BEHAVIOURS,
+    PurchaseTiming,
+    RFMSegments,
+    behaviour_segments,
+    preferences,
+    purchase_timing,
+    rfm,
+)
 from journey.validation import input_error, require_columns
 
 
@@ -27,14 +35,19 @@ def customer_table(
     period_end: str | None = None,
     dimensions: Sequence[str] = ("channel", "device"),
     risk: pd.DataFrame | None = None,
+    scores: RFMSegments | None = None,
+    timing: PurchaseTiming | None = None,
 ) -> pd.DataFrame:
     """Per customer: segment, risk band, behaviour flags and preferences (columns named as the rules read them).
 
     ``risk``: optional frame with the customer column and ``risk_band`` (e.g. a health model's
     bands) that replaces the timing bands; customers it does not list get a missing band.
+    ``scores`` / ``timing``: :func:`rfm` and :func:`purchase_timing` of these ``orders`` at
+    ``period_end``, when the caller has them already.
     """
-    scores = rfm(orders, customer, date, amount, period_end=period_end)
-    timing = purchase_timing(orders, customer, date, period_end=period_end)
+    # a caller that already scored the same orders at the same period end passes them in
+    scores = scores or rfm(orders, customer, date, amount, period_end=period_end)
+    timing = timing or purchase_timing(orders, customer, date, period_end=period_end)
     table = scores.customers[["segment"]].copy()
     if risk is None:
         table["risk_band"] = timing.customers["risk_band"].reindex(table.index)

@@ -87,7 +87,13 @@ def _as_day(value: str | dt.date | dt.datetime) -> dt.date:
     return (stamp.tz_convert("UTC") if stamp.tzinfo is not None else stamp).date()
 
 
-def customers_of(source: DataLike, period_end=None, risk: pd.DataFrame | None = None) -> pd.DataFrame:
+def customers_of(
+    source: DataLike,
+    period_end=None,
+    risk: pd.DataFrame | None = None,
+    scores: segments.RFMSegments | None = None,
+    timing: segments.PurchaseTiming | None = None,
+) -> pd.DataFrame:
     """The customer table the rules read, from a source with the customer tables: segments on the
     two-year ``order_history``, behaviour and preferences from the ``events`` (whose ``user_id`` is
     the customer id). The report and ``journey personalize export`` both use it, so the actions
@@ -95,8 +101,9 @@ def customers_of(source: DataLike, period_end=None, risk: pd.DataFrame | None = 
     orders = as_table(source, "order_history")
     events = as_table(source, "events").rename(customer_id="user_id")
     return customer_table(
-        orders, events, customer="customer_id", date="ts", amount="amount", period_end=period_end, risk=risk
-    )
+        orders, events, customer="customer_id", date="ts", amount="amount", period_end=period_end, risk=risk,
+        scores=scores, timing=timing,
+    )  # fmt: skip
 
 
 def review(
@@ -114,7 +121,7 @@ def review(
     before = segments.rfm(orders, date="ts", period_end=end - dt.timedelta(days=window_days))
     transitions = segments.transition_matrix(before, now)
     timing = segments.purchase_timing(orders, date="ts", period_end=end)
-    assignment = assign(customers_of(source, end), rules)
+    assignment = assign(customers_of(source, end, scores=now, timing=timing), rules)
     response = None
     try:
         outcomes = plays.play_outcomes(source).execute()
