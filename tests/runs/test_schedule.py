@@ -18,10 +18,12 @@ def _book(root, schedule="0 7 * * MON"):
     return path, load_playbook(path)
 
 
-def _fake_run(root, started: dt.datetime, adhoc: bool = False):
+def _fake_run(root, started: dt.datetime, adhoc: bool = False, status: str | None = None):
     run = root / "reports" / "e2e" / started.strftime("%Y%m%dT%H%M%SZ")
     run.mkdir(parents=True)
     record = {"run_id": run.name, "started_at": started.isoformat(), "reports": [], "adhoc": adhoc}
+    if status:
+        record["status"] = status
     (run / "run.json").write_text(json.dumps(record))
 
 
@@ -124,3 +126,14 @@ def test_a_failed_scheduled_run_is_retried_once_and_the_last_good_report_stays_l
     assert entry["latest"]["status"] == "ok" and [r["status"] for r in entry["failing"]] == ["failed"]
     html = (root / "reports" / "index.html").read_text()
     assert "most recent run failed" in html and "the reports below are the last good run" in html
+
+
+def test_a_failed_own_run_after_the_tick_is_not_due_again(tmp_path, monkeypatch):
+    # the index keeps the older good run as latest, but the schedule's turn was taken by the failed
+    # one: counting good runs only would start a failing playbook again at every check
+    root = build_e2e_project(tmp_path)
+    monkeypatch.setenv("JOURNEY_ROOT", str(root))
+    _fake_run(root, dt.datetime(2026, 11, 23, 7, 1, tzinfo=dt.UTC), status="ok")
+    _fake_run(root, dt.datetime(2026, 11, 30, 7, 1, tzinfo=dt.UTC), status="failed")
+    (state,) = due([_book(root)], now=NOW)
+    assert not state.is_due and state.last_run == dt.datetime(2026, 11, 30, 7, 1, tzinfo=dt.UTC)

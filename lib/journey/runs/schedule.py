@@ -33,22 +33,27 @@ class Due:
 
 
 def last_own_runs(reports_dir: Path) -> dict[str, dict]:
-    """Each playbook's newest own run record (``run.json``), ad-hoc runs left out."""
+    """Each playbook's newest own run record (``run.json``), failed or not; ad-hoc runs left out.
+
+    The newest, not the index's "latest" (the newest good run): a run that failed after its retry
+    has had its turn, and counting only good runs would start a failing playbook again at every
+    check of ``schedule due`` and after every run of ``schedule run``."""
     if not reports_dir.is_dir():
         return {}
-    return {entry["name"]: entry["latest"] for entry in collect_runs(reports_dir) if entry["latest"]}
+    return {
+        entry["name"]: (entry["failing"] or [entry["latest"]])[0]
+        for entry in collect_runs(reports_dir)  # ad-hoc runs (--only, --param) are not the schedule's
+        if entry["latest"]
+    }
 
 
 def last_runs(reports_dir: Path) -> dict[str, dt.datetime]:
-    """Start time of each playbook's latest own run on disk (not an analyst's ad-hoc run)."""
-    if not reports_dir.is_dir():
-        return {}
-    out = {}
-    for entry in collect_runs(reports_dir):  # ad-hoc runs (--only, --param) are not the schedule's
-        started = (entry["latest"] or {}).get("started_at")
-        if started:
-            out[entry["name"]] = dt.datetime.fromisoformat(started)
-    return out
+    """Start time of each playbook's newest own run on disk (not an analyst's ad-hoc run)."""
+    return {
+        name: dt.datetime.fromisoformat(run["started_at"])
+        for name, run in last_own_runs(reports_dir).items()
+        if run.get("started_at")
+    }
 
 
 def due(books: list[tuple[Path, Playbook]], now: dt.datetime | None = None) -> list[Due]:
