@@ -111,7 +111,7 @@ def prepare_table(
         kind = schema[ts]
         if not isinstance(kind, dtypes.Timestamp):
             raise input_error(where, f"column {ts!r} has type {kind}", "UTC timestamps (TIMESTAMPTZ)")
-        if kind.timezone is None:
+        if kind.timezone is None and not stores_instants(events):
             raise input_error(where, f"column {ts!r} has timezone-naive values", "UTC timestamps")
     for name in numeric:
         if not schema[name].is_numeric():
@@ -143,9 +143,24 @@ def _check_frame_ts(frame: pd.DataFrame, ts: str, where: str) -> None:
 
 
 def _utc_session(events: ibis.Table) -> None:
+    """Calendar periods (days, weeks, months) are UTC periods whatever the machine's time zone."""
     backend = backend_of(events)
-    if getattr(backend, "name", "") == "duckdb":
+    name = getattr(backend, "name", "")
+    if name == "duckdb":
         backend.raw_sql("SET TimeZone = 'UTC'")
+    elif name == "pyspark":
+        backend._session.conf.set("spark.sql.session.timeZone", "UTC")
+
+
+def stores_instants(events: ibis.Table) -> bool:
+    """Whether the backend's timezone-less timestamp type holds instants: Spark's.
+
+    Spark's TIMESTAMP (``TimestampType``) is an instant shown in the session time zone, and ibis
+    reads it as a naive timestamp; :func:`_utc_session` sets that zone to UTC, so its days and
+    weeks are UTC days and weeks. (A ``TIMESTAMP_NTZ`` column, also naive to ibis, is then read
+    as UTC wall-clock time: the convention of every table Spark writes from UTC data.)
+    """
+    return getattr(backend_of(events), "name", "") == "pyspark"
 
 
 @ibis.udf.scalar.builtin(name="epoch_us")

@@ -33,8 +33,10 @@ def connect(uri: str | Path | None = None, *, read_only: bool = True) -> BaseBac
 
     ``None`` opens the sample database ``data/sample/journey.duckdb``. A ``.duckdb`` path
     or ``duckdb://path`` opens that file; a folder registers each ``*.parquet`` /
-    ``*.csv`` inside it as a view (queries still run in DuckDB, never in pandas); any other
-    string is passed to :func:`ibis.connect`. DuckDB sessions run in UTC so calendar
+    ``*.csv`` inside it as a view (queries still run in DuckDB, never in pandas);
+    ``spark+parquet://FOLDER[?master=URL]`` does the same in Spark (:mod:`journey.data.spark`);
+    any other string (a warehouse: ``postgres://``, ``snowflake://``, ...) is passed to
+    :func:`ibis.connect`. DuckDB sessions run in UTC so calendar
     periods (weeks, months) are UTC periods whatever the machine's time zone.
     """
     if uri is None or str(uri) in ("", "sample", "default"):
@@ -50,6 +52,10 @@ def connect(uri: str | Path | None = None, *, read_only: bool = True) -> BaseBac
         if target in ("", ":memory:"):
             return _duckdb(None, read_only=False)
         return _duckdb(_existing(Path(target)), read_only=read_only)
+    if text.startswith("spark+parquet://"):
+        from journey.data import spark  # pyspark loads only for a Spark source
+
+        return spark.connect_uri(text, resolve=_resolve)
     path = Path(text)
     if "://" not in text:
         path = _existing(path if path.is_absolute() else _resolve(path))

@@ -377,8 +377,13 @@ def dropoff(
         if fsql.needs_presort(ev):
             probe, later = probe.order_by("t1"), later.order_by("nt")
         # the first later second by a forward ASOF join (smallest nt >= t + 1), then the events in it
-        nearest = probe.asof_join(later.select("nu", "nt"), on=probe.t1 <= later.nt, predicates=probe.pu == later.nu)
-        nearest = nearest.filter(nearest.nt.notnull()).select(xu=nearest.pu, xt=nearest.nt)
+        if fsql.has_asof_join(ev):
+            nearest = probe.asof_join(
+                later.select("nu", "nt"), on=probe.t1 <= later.nt, predicates=probe.pu == later.nu
+            )
+            nearest = nearest.filter(nearest.nt.notnull()).select(xu=nearest.pu, xt=nearest.nt)
+        else:
+            nearest = fsql.next_event_time(probe, later)
         hits = nearest.join(later, (nearest.xu == later.nu) & (nearest.xt == later.nt))
         nxt = hits.group_by(u=hits.xu).aggregate(next_event=hits.ne.min())
         full = stopped.left_join(nxt, stopped.u == nxt.u)

@@ -241,7 +241,9 @@ def prepare(
                 prep.chain.build_chain(prep.run)
         else:
             prep.absent = absent_steps(table, steps, event)
-            valid = fsql.valid_steps(table, steps, window_s, **names, presort=fsql.needs_presort(table))  # type: ignore[arg-type]
+            valid = fsql.valid_steps(
+                table, steps, window_s, **names, presort=fsql.needs_presort(table), asof=fsql.has_asof_join(table)
+            )  # type: ignore[arg-type]
             prep.ibis_valid = valid
             prep.ibis_reach = fsql.first_reach(fsql.union_valid(valid))
             prep.ibis_counts = fsql.users_per_step(valid)

@@ -57,11 +57,13 @@ def valid_steps(
     event: str,
     mode: Mode = "any_start",
     presort: bool = False,
+    asof: bool = True,
 ) -> list[ibis.Table]:
     """One table per step with columns ``u, t, s``: the valid step events and their chain start.
 
     ``presort`` sorts both sides of each ASOF join by time first, which engines like Polars
-    need (its ``join_asof`` assumes sorted input); DuckDB sorts internally.
+    need (its ``join_asof`` assumes sorted input); DuckDB sorts internally. ``asof=False``
+    states the same match with a window function, for engines without ASOF joins (Spark).
     """
     log = step_events(events, steps, user_id, ts, event)
     codes = step_codes(steps)
@@ -75,6 +77,10 @@ def valid_steps(
         else:
             prev = valid[-1]
             prev = prev.select(pu=prev.u, pt=prev.t, ps=prev.s)
+            if not asof:
+                current = _window_match(rows, prev, window_s)
+                valid.append(current)
+                continue
             if presort:
                 rows, prev = rows.order_by("t"), prev.order_by("pt")
             joined = rows.asof_join(prev, on=rows.t >= prev.pt, predicates=rows.u == prev.pu)
@@ -83,6 +89,37 @@ def valid_steps(
             )
         valid.append(current)
     return valid
+
+
+def _window_match(rows: ibis.Table, prev: ibis.Table, window_s: int) -> ibis.Table:
+    """The ASOF match ``rows.t >= prev.pt`` per user, as a running maximum over one sorted union.
+
+    The ASOF join takes the previous step's latest event at or before ``t`` and its chain start
+    ``ps``. Chain starts never decrease with the event time (step 0's start is its own time; each
+    later step inherits the start of the latest earlier match), so the latest match's start is the
+    largest start seen so far: ``max(ps)`` over the user's rows up to this one, previous-step rows
+    sorted first at equal times (the ``>=``). Every SQL engine has that window; Spark has no ASOF join.
+    """
+    both = prev.select(u=prev.pu, t=prev.pt, ps=prev.ps, is_row=ibis.literal(0)).union(
+        rows.select("u", "t", ps=ibis.null("int64"), is_row=ibis.literal(1))
+    )
+    upto_here = ibis.window(group_by="u", order_by=["t", "is_row"], preceding=None, following=0)
+    matched = both.mutate(s=both.ps.max().over(upto_here))
+    matched = matched.filter((matched.is_row == 1) & matched.s.notnull() & (matched.t <= matched.s + window_s))
+    return matched.select("u", "t", "s")
+
+
+def next_event_time(probe: ibis.Table, later: ibis.Table) -> ibis.Table:
+    """``xu, xt``: per probe ``(pu, t1)``, the user's first event time ``nt >= t1``; the forward
+    ASOF join of :func:`journey.stages.funnels.dropoff` as a running minimum over the rows that
+    follow (probe rows sorted first at equal times, so an event at ``t1`` itself counts)."""
+    both = probe.select(u=probe.pu, t=probe.t1, nt=ibis.null("int64"), is_event=ibis.literal(0)).union(
+        later.select(u=later.nu, t=later.nt, nt=later.nt, is_event=ibis.literal(1))
+    )
+    from_here = ibis.window(group_by="u", order_by=["t", "is_event"], preceding=0, following=None)
+    found = both.mutate(xt=both.nt.min().over(from_here))
+    found = found.filter((found.is_event == 0) & found.xt.notnull())
+    return found.select(xu=found.u, xt=found.xt)
 
 
 def users_per_step(valid: Sequence[ibis.Table]) -> ibis.Table:
@@ -326,6 +363,13 @@ def chain_step(valid_k: ibis.Table, counted: ibis.Table, k: int) -> ibis.Table:
 def week_index(t: ibis.Value) -> ibis.Value:
     """UTC calendar week (Monday start) of epoch second ``t`` as an integer (1970-01-01 was a Thursday)."""
     return ((t // 86_400) + 3) // 7
+
+
+def has_asof_join(table: ibis.Table) -> bool:
+    """Whether the table's engine runs ASOF joins (Spark SQL has none; ibis refuses them there)."""
+    from journey.data.sources import backend_of
+
+    return getattr(backend_of(table), "name", "duckdb") != "pyspark"
 
 
 def needs_presort(table: ibis.Table) -> bool:

@@ -28,6 +28,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from journey.data.days import utc_instant
 from journey.data.event_input import check_events_exist, check_steps, prepare_events, row_count, seconds
 from journey.data.sources import DataLike
 from journey.data.window import parse_date
@@ -173,7 +174,7 @@ def cohorts(
     check_events_exist(table, [cohort_event, *returns], event, "cohort_event/return_events")
     if last_day is None:
         latest = table[ts].max().execute()
-        last_day = pd.Timestamp(latest).tz_convert("UTC").date()
+        last_day = utc_instant(latest, "end").date()  # Spark hands back naive UTC values
     end_excl = last_day + dt.timedelta(days=1)
 
     rows = table.filter(table[event] == cohort_event)
