@@ -48,6 +48,14 @@ def cache_dir() -> Path:
     return data_dir() / "cache"
 
 
+def results_store() -> Path:
+    """The experiment results store (one parquet file, append-only; not committed): every readout
+    records its result here for the portfolio. ``$JOURNEY_RESULTS_STORE`` moves it (tests do, so
+    they never write into the repository's ``data/``)."""
+    override = os.environ.get("JOURNEY_RESULTS_STORE")
+    return Path(override).resolve() if override else data_dir() / "results" / "experiments.parquet"
+
+
 def notebooks_dir() -> Path:
     return project_root() / "notebooks"
 

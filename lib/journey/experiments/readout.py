@@ -7,6 +7,11 @@ metric the playbook names, and applies the decision rule
 lives in :mod:`~journey.experiments.decision`, the banner, blocks and tables in
 :mod:`~journey.experiments.readout_display`, so the notebook only plots and prints — every
 sentence comes from the library and is tested.
+
+A playbook whose ``start_date`` is on or after the end of the data window (a planned test, or
+a replay of a window before the start) reads out as ``status = "not started"``: no effect, no
+looks, a summary that says so, instead of failing on missing assignments. :meth:`Readout.record`
+stores a readout's result in the results store (:mod:`journey.experiments.results`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from journey.experiments.sequential import SequentialResult, sequential
 from journey.experiments.spec import ExperimentSpec, load_spec
 from journey.experiments.stats import reduce_moments
 
+NOT_STARTED = "not started"
+
 
 @dataclass(frozen=True, slots=True)
 class Readout:
@@ -42,9 +49,13 @@ class Readout:
     sequential: tuple[SequentialResult, ...]
     novelty: NoveltyResult | None
     power: pd.DataFrame
+    status: str = "ok"
+    """``"ok"``, or ``"not started"`` when the experiment starts after the data window."""
 
     def summary(self) -> list[str]:
         """3-5 plain sentences for the executive summary."""
+        if self.status == NOT_STARTED:
+            return [f"Not started: {self.decision.reason}"]
         out = [self.decision.sentence()]
         srm = self.result.srm
         out.append(srm.sentence())
@@ -63,6 +74,15 @@ class Readout:
             p = float(self.power.power.min())
             out.append(f"Power reached for the planned {percent(self.spec.mde, 0)} effect: {percent(p, 0)}.")
         return out[:5]
+
+    def record(self, window_end: dt.date, path=None) -> int:
+        """Store this readout's primary effects in the results store (nothing for a test that has not
+        started); ``window_end``: the last day of data used. Returns the rows added (0 when recorded before)."""
+        if self.status == NOT_STARTED:
+            return 0
+        from journey.experiments.results import record_readout
+
+        return record_readout(self, window_end, path)
 
 
 def cumulative_looks(
@@ -104,6 +124,8 @@ def readout(
     """Analyse ``experiment`` on ``source`` as its playbook says, with data before ``until``
     (exclusive, UTC; ``None`` = everything) — an earlier ``until`` replays an interim look."""
     spec = spec or load_spec(experiment)
+    if until is not None and spec.start_date >= until.date():
+        return _not_started(spec, until)
     con = _backend(source)
     table = _materialize(con, analysis_table(con, spec.name, spec.exposure_days, spec.pre_days, until))
     metrics = spec.build_metrics()
@@ -162,6 +184,27 @@ def readout(
         treat = next(a for a in spec.variants if a != spec.control)
         nov = novelty(daily, checked.build_daily(), "variant", spec.control, treat, alpha=spec.alpha)
     return Readout(spec, result, decision, seg, tuple(seq), nov, pd.DataFrame(power_rows))
+
+
+def _not_started(spec: ExperimentSpec, until: dt.datetime) -> Readout:
+    """The readout of a test that starts after the data: every estimate NaN (empty arms), the reason said."""
+    metrics = spec.build_metrics()
+    columns = {"variant": pd.Series([], dtype="string")}
+    for m in metrics:
+        for c in m.columns:
+            columns[c] = pd.Series([], dtype="float64")
+    result = analyze(
+        pd.DataFrame(columns),
+        variant="variant",
+        control=spec.control,
+        metrics=metrics,
+        alpha=spec.alpha,
+        correction=spec.correction,
+        variants=list(spec.variants),
+    )
+    last = (until - dt.timedelta(microseconds=1)).date()
+    reason = f"{spec.name} starts on {spec.start_date}, after the data window (data up to {last}); nothing to read yet."
+    return Readout(spec, result, Decision("keep running", None, reason), None, (), None, pd.DataFrame(), NOT_STARTED)
 
 
 def _materialize(con, expr):
