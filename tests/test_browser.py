@@ -81,3 +81,49 @@ def test_planted_payloads_did_not_execute_and_show_as_text(browser, e2e_run):
     assert page.locator("img[onerror]").count() == 0
     assert page.locator("a[href^='javascript']").count() == 0
     assert "<script>window.__xss" in page.inner_text("body")
+
+
+@pytest.fixture(scope="module")
+def history_run(tmp_path_factory) -> Path:
+    """The e2e playbook run twice: the index then shows a history table with KPI sparklines."""
+    from tests.conftest import build_e2e_project, run_journey
+
+    root = build_e2e_project(tmp_path_factory.mktemp("history"))
+    for _ in range(2):
+        run_journey(root, "run", "playbooks/e2e.yml", "--jobs", "2")
+    return root
+
+
+def _serious_axe_violations(page) -> list[str]:
+    """axe-core (the copy inside axe-playwright-python, so nothing is downloaded) on the open page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_index_with_history_passes_axe_core(browser, history_run):
+    index = history_run / "reports" / "index.html"
+    page, errors = _open(browser, index)
+    assert errors == []
+    assert page.locator("svg, .sparkline").count() >= 1  # the history is there to be checked
+    assert _serious_axe_violations(page) == []
+
+
+def test_a_report_passes_axe_core(browser, history_run):
+    report = sorted((history_run / "reports" / "e2e").glob("*/ok.html"))[-1]
+    page, _ = _open(browser, report)
+    assert _serious_axe_violations(page) == []
+
+
+def test_the_axe_check_finds_a_planted_violation(browser, tmp_path):
+    # the check above is not vacuous: an image without alt text and an unlabeled input are caught
+    page_file = tmp_path / "bad.html"
+    page_file.write_text('<html lang="en"><title>t</title><img src="x.png"><input type="text"></html>')
+    page, _ = _open(browser, page_file)
+    found = _serious_axe_violations(page)
+    assert any(v.startswith("image-alt") for v in found) and any(v.startswith("label") for v in found)
