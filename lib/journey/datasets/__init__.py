@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from journey.datasets import customers as customer_success
 from journey.datasets.customers import customer_truth, make_customer_tables
 from journey.datasets.feedback import make_feedback
+from journey.datasets.history import make_history, write_history
 from journey.datasets.journeys import CHUNK_USERS, EXPERIMENTS, generate_chunk
 
 TABLES = ("events", "orders", "customers", "feedback", "feedback_labels", "assignments", *customer_success.TABLES)
@@ -162,6 +163,7 @@ def build_sample(
                 con.execute(
                     f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(parquet_dir / f"{name}.parquet")]
                 )
+        write_history(tmp, seed)  # the past experiments the portfolio learns from (datasets.history)
         tmp.chmod(0o755)  # mkdtemp makes it private; the data set is meant to be shared
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -207,5 +209,6 @@ __all__ = [
     "make_customer_tables",
     "make_events",
     "make_feedback",
+    "make_history",
     "make_sample",
 ]
