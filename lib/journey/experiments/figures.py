@@ -1,4 +1,5 @@
-"""Figures for the experiment readout (notebook 50): the forest plot, sequential bands and the novelty check.
+"""Figures for the experiment readout (notebook 50): the forest plot, sequential bands and the novelty check;
+and for the portfolio (notebook 90): each past test's raw and shrunk effect (:func:`shrinkage`).
 
 Each function takes what the readout already computes (``ab.forest_frame(result)``, one item of
 ``Readout.sequential``, ``Readout.novelty``) and returns a :class:`journey.display.plots.Chart`:
@@ -9,6 +10,7 @@ placeholder with an alt text saying so. The notebook drew these inline (about 40
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,6 +21,9 @@ from journey.display.text import percent, significant
 from journey.experiments.segments import NoveltyResult
 from journey.experiments.sequential import SequentialResult
 from journey.validation import require_columns
+
+if TYPE_CHECKING:
+    from journey.experiments.portfolio import Portfolio
 
 ROLE_COLORS = {"primary": "C0", "secondary": "C2", "guardrail": "C3"}
 FOREST_COLUMNS = (
@@ -104,5 +109,42 @@ def novelty(result: NoveltyResult) -> Chart:
         f"{significant(first['effect_size'], signed=True)} on day {int(first['period'])}, "
         f"{significant(last['effect_size'], signed=True)} on day {int(last['period'])} ({slope}). "
         f"{result.sentence()}"
+    )
+    return Chart(fig, alt)
+
+
+def shrinkage(portfolio: Portfolio) -> Chart:
+    """Each finished test's raw relative effect with its 95% interval (grey) and its estimate shrunk
+    toward the prior (filled: shipped, open: not shipped), ordered by raw effect, with the prior mean
+    ``mu`` dashed and ``mu ± 2 tau`` shaded. The further a raw point sits from its shrunk one, the
+    less the history trusts it (a small test, a surprising result)."""
+    frame = portfolio.experiments.sort_values("rel_effect_size", kind="stable", ignore_index=True)
+    if frame.empty or portfolio.status != "ok":
+        return empty_chart("the experiment portfolio (too few finished tests)")
+    prior = portfolio.prior
+    fig, ax = plt.subplots(figsize=(8, 0.16 * len(frame) + 1.6))
+    y = np.arange(len(frame))
+    ax.axvspan(prior.mu - 2 * prior.tau, prior.mu + 2 * prior.tau, color="C0", alpha=0.08, label="prior mu ± 2 tau")
+    ax.axvline(prior.mu, color="C0", ls="--", lw=1, label="prior mean mu")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.hlines(y, frame["rel_ci_lower"], frame["rel_ci_upper"], color="0.7", lw=1)
+    ax.plot(frame["rel_effect_size"], y, "|", color="0.35", ms=7, label="raw estimate (95% CI)")
+    ship = (frame["decision"] == "ship").to_numpy()
+    ax.plot(frame["rel_shrunk"][ship], y[ship], "o", color="C1", ms=4, label="shrunk, shipped")
+    ax.plot(frame["rel_shrunk"][~ship], y[~ship], "o", mfc="none", color="C1", ms=4, label="shrunk, not shipped")
+    ax.set_yticks([])
+    ax.set_ylabel(f"{len(frame)} finished tests, by raw effect")
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: percent(v, 0, signed=True)))
+    ax.set_xlabel("relative effect on the primary metric")
+    ax.legend(loc="lower right", fontsize="small")
+    alt = (
+        f"Raw and shrunk relative effects of {len(frame)} finished tests: raw effects from "
+        f"{percent(frame['rel_effect_size'].min(), 1, signed=True)} to "
+        f"{percent(frame['rel_effect_size'].max(), 1, signed=True)}, shrunk toward the prior mean "
+        f"{percent(prior.mu, 1, signed=True)} (tau {percent(prior.tau, 1)}), shrunk range "
+        f"{percent(frame['rel_shrunk'].min(), 1, signed=True)} to "
+        f"{percent(frame['rel_shrunk'].max(), 1, signed=True)}. "
+        f"The {portfolio.shipped} shipped tests measured {percent(portfolio.shipped_raw_mean, 1, signed=True)} "
+        f"on average, {percent(portfolio.shipped_shrunk_mean, 1, signed=True)} after shrinkage."
     )
     return Chart(fig, alt)
