@@ -12,7 +12,7 @@ concentrates, quotes). The notebook only draws and prints what this returns.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,16 @@ class FeedbackAnalysis(ResultMixin):
         counts = counts.sort_values(["theme", "size"], key=lambda c: c.map(order) if c.name == "theme" else -c)
         return counts.reset_index(drop=True)
 
+    def with_opportunities(self, opportunities: Any, segment: str = "plan") -> FeedbackAnalysis:
+        """The same analysis with each recommended action carrying its theme's row of the opportunity
+        table (:func:`journey.impact.opportunities`, which itself needs this analysis's pain points,
+        so it is computed after :func:`analyze`). ``segment``: as passed to :func:`analyze`."""
+        current = self.texts[self.texts["window"] == "current"]
+        actions = recommended_actions(
+            self.impact, texts=current, emerging=self.emerging, segment=segment, opportunities=opportunities
+        )
+        return replace(self, actions=actions)
+
     def theme_by(self, column: str, n: int = 10) -> pd.DataFrame:
         """Share of each of the top ``n`` themes within each value of ``column`` (channel, sentiment_label)."""
         current = self.texts[(self.texts["window"] == "current") & self.texts["theme"].isin(self.top_themes(n))]
@@ -181,15 +191,17 @@ def analyze(
     seed: int = 0,
     period: str = "week",
     segment: str = "plan",
-    opportunities: pd.DataFrame | None = None,
+    opportunities: Any = None,
     cache_dir: str | Path | None = None,
 ) -> FeedbackAnalysis:
     """Run the feedback playbook on ``source`` (backend, URI or path) for ``window`` vs the window before.
 
     ``segment`` names the column of the source's ``customers`` table that the actions say a pain
     point concentrates in (texts without a known customer are left out of that comparison).
-    ``opportunities`` is the hook for ``journey.impact``'s ranked opportunity table (one row per
-    ``theme``): each action then carries its theme's row (see :func:`recommended_actions`).
+    ``opportunities`` is ``journey.impact``'s ranked opportunity table (one row per ``theme``): each
+    action then carries its theme's row (see :func:`recommended_actions`). The table sizes this
+    analysis's pain points, so the usual order is ``analyze`` → ``journey.impact.opportunities(...,
+    feedback=fb)`` → ``fb.with_opportunities(table)``.
     """
     channel_list = parse_channels(channels)
     if isinstance(seed_themes, str):

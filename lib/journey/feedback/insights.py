@@ -248,10 +248,13 @@ def _size_and_trend(row: Any, trend: pd.DataFrame | None) -> str:
     return text
 
 
-def _opportunity(theme: str, opportunities: pd.DataFrame | None) -> str:
-    """The theme's row of the opportunity table (``journey.impact``), in words: every column but ``theme``."""
+def _opportunity(theme: str, opportunities: Any) -> str:
+    """The theme's row of the opportunity table (``journey.impact``), in words: every column but ``theme``.
+    ``opportunities`` is :class:`journey.impact.Opportunities` (its ``by_theme()`` rows) or such a frame."""
     if opportunities is None:
         return NOT_SIZED
+    if hasattr(opportunities, "by_theme"):
+        opportunities = opportunities.by_theme()
     require_columns(opportunities.columns, ["theme"], "recommended_actions(opportunities)")
     rows = opportunities[opportunities["theme"] == theme]
     if rows.empty:
@@ -266,15 +269,15 @@ def recommended_actions(
     texts: pd.DataFrame | None = None,
     emerging: EmergingThemes | None = None,
     segment: str = "segment",
-    opportunities: pd.DataFrame | None = None,
+    opportunities: Any = None,
     n_quotes: int = 2,
 ) -> Actions:
     """What the data says about each of the ``top`` pain points (see :class:`Actions` for the columns).
 
     ``texts`` has one row per text of this window: ``theme``, ``text``, ``sentiment`` and, where
     known, ``channel`` and the ``segment`` column; ``emerging`` gives the previous window's shares.
-    ``opportunities`` is the hook for ``journey.impact``'s ranked opportunity table (one row per
-    ``theme``); until it is passed, each row says it is not sized yet.
+    ``opportunities`` is ``journey.impact``'s ranked opportunity table (:class:`journey.impact.Opportunities`,
+    or a frame with one row per ``theme``); until it is passed, each row says it is not sized yet.
     """
     trend = emerging.to_frame().set_index("theme") if emerging is not None and not emerging.frame.empty else None
     rows = []
