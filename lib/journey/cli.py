@@ -73,23 +73,43 @@ def run(
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="parallel notebooks (default: cores)")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="override a parameter: KEY=VALUE")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="wait for a run of the same playbook to finish")] = False,
+    run_id: Annotated[
+        str | None, typer.Option("--run-id", help="join the run of this external id (an Airflow run_id)")
+    ] = None,
+    finish: Annotated[bool, typer.Option("--finish", help="with --run-id: mark that run complete")] = False,
 ) -> None:
     """Execute a playbook's notebooks and render their HTML reports and the index.
 
     A playbook runs once at a time: when another process is running it, this exits with code 3
-    (or waits, with --wait)."""
+    (or waits, with --wait). With --run-id, the reports join one run shared by several calls (one
+    per report, as the Airflow export's tasks do) and --finish marks it complete."""
     from journey.runs.lock import PlaybookBusy
     from journey.runs.playbooks import load_playbook
+    from journey.validation import input_error
 
     book = load_playbook(playbook)
+    if finish and (run_id is None or only or param):
+        raise input_error("--finish", "needs --run-id and takes no --only or --param", "--run-id ID --finish")
     try:
-        _run_with_progress(book, playbook, only, jobs, param, wait)
+        if finish:
+            _finish(book, playbook, run_id or "", wait)
+        else:
+            _run_with_progress(book, playbook, only, jobs, param, wait, run_id)
     except PlaybookBusy as busy:
         err.print(f"[yellow]{busy}[/]")
         raise typer.Exit(3) from None
 
 
-def _run_with_progress(book, playbook: Path, only, jobs, param, wait: bool) -> None:
+def _finish(book, playbook: Path, run_id: str, wait: bool) -> None:
+    from journey.runs.joined import finish_run
+
+    result = finish_run(book, run_id, where=str(playbook), wait=wait)
+    out.print(f"run {run_id} complete: {result.status} → {result.run_dir}", soft_wrap=True, highlight=False)
+    if result.status != "ok":
+        raise typer.Exit(1)
+
+
+def _run_with_progress(book, playbook: Path, only, jobs, param, wait: bool, run_id: str | None = None) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from journey.runs.runner import run_playbook
@@ -120,6 +140,7 @@ def _run_with_progress(book, playbook: Path, only, jobs, param, wait: bool) -> N
             overrides=_parse_params(param or []),
             on_progress=on_progress,
             wait=wait,
+            run_id=run_id,
         )
     index = config.reports_dir() / "index.html"
     out.print(f"{len(result.reports)} reports in {result.seconds:.1f} s → {result.run_dir}")
@@ -300,6 +321,36 @@ def schedule_list() -> None:
         upcoming = ", ".join(f"{t:%Y-%m-%d %H:%M}" for t in book.next_runs(3))
         table.add_row(book.name, book.schedule, book.timezone, when, status, upcoming)
     out.print(table)
+
+
+@schedule_app.command("run")
+@input_errors_exit_2
+def schedule_run(
+    playbooks: Annotated[
+        Path | None, typer.Option("--playbooks", help="folder of playbook YAML files (default playbooks/)")
+    ] = None,
+    misfire_grace: Annotated[
+        int | None,
+        typer.Option(
+            "--misfire-grace",
+            min=1,
+            help="seconds a fire may be late and still run (default: each playbook's misfire_grace_s, 3600)",
+        ),
+    ] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="parallel notebooks per run")] = None,
+    catch_up: Annotated[
+        bool, typer.Option("--catch-up/--no-catch-up", help="at start, run once each playbook that missed a tick")
+    ] = True,
+) -> None:
+    """Keep every playbook's cron schedule in this process, for machines without cron (a laptop, a
+    container). Runs never overlap (the playbook lock; a busy playbook is skipped and looked at again),
+    ticks that pass during a run coalesce into one more run, a failed run is retried once. SIGTERM or
+    Ctrl-C stops after the running notebooks end (exit 0); a second signal terminates them (exit 1)."""
+    from journey.runs.scheduler import Options, PlaybookScheduler, load_books
+
+    books = load_books(playbooks)  # read once, now: edits need a restart
+    options = Options(misfire_grace_s=misfire_grace, jobs=jobs, catch_up=catch_up)
+    raise typer.Exit(PlaybookScheduler(books, options).run())
 
 
 @schedule_app.command("crontab")

@@ -71,6 +71,11 @@ class Playbook(BaseModel):
     retry_after_s: int = Field(
         default=600, ge=0, description="a scheduled run that failed is run once more after this delay (0: never)"
     )
+    misfire_grace_s: int = Field(
+        default=3600,
+        ge=1,
+        description="journey schedule run: a fire up to this late still runs (after sleep, or behind another run)",
+    )
     reports: list[ReportSpec] = Field(min_length=1)
 
     @field_validator("schedule")

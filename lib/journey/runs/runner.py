@@ -9,6 +9,11 @@ with papermill's error banner, and the run's exit status reports the failure at 
 Output layout: ``reports/<playbook>/<run-id>/<name>.ipynb|.html`` and ``run.json``. The
 run folder is built under a temporary name and renamed when complete, so the index never
 links to a half-written run.
+
+A run may also be built by several processes, one report each (the Airflow export: one task
+per report): ``run_playbook(..., run_id=EXTERNAL_ID)`` runs its reports into the hidden folder
+of that external run (``.join-<id>.partial``), merging ``run.json`` under the playbook's lock,
+and :func:`journey.runs.joined.finish_run` marks it complete and renames it into place.
 """
 
 from __future__ import annotations
@@ -336,63 +341,94 @@ def run_playbook(
     overrides: dict[str, str] | None = None,
     on_progress: Callable[[ReportOutcome, int, int], None] | None = None,
     wait: bool = False,
+    run_id: str | None = None,
 ) -> RunResult:
     """Run (a subset of) a playbook's reports and write the run folder and index.
 
     Holds the playbook's lock (:mod:`journey.runs.lock`) for the whole run: a second run of the same
     playbook raises :class:`~journey.runs.lock.PlaybookBusy` (or waits, with ``wait=True``).
+    With ``run_id`` (an orchestrator's run id, e.g. Airflow's), the reports join that run instead
+    of making their own: the run stays hidden until :func:`journey.runs.joined.finish_run` marks it complete.
     """
     from journey.runs.lock import playbook_lock
 
     planned = plan(playbook, only, overrides or {}, where)  # a bad playbook fails here, before anything is written
     adhoc = "; ".join(
         part for part in (
-            f"only {', '.join(only)}" if only else "",
+            f"only {', '.join(only)}" if only and run_id is None else "",  # a joined run is whole at finish_run
             ", ".join(f"{k}={v}" for k, v in (overrides or {}).items()),
         ) if part
     )  # fmt: skip
     with playbook_lock(playbook.name, wait=wait):
+        if run_id is not None:
+            from journey.runs.joined import join_locked
+
+            return join_locked(playbook, planned, jobs, on_progress, adhoc, run_id)
         return _run_locked(playbook, planned, jobs, on_progress, adhoc)
+
+
+def _new_run_id(base: Path) -> tuple[dt.datetime, str]:
+    """A run folder name from the start time (UTC, to the second) that no run of ``base`` has yet."""
+    started = dt.datetime.now(dt.UTC)
+    run_id = started.strftime("%Y%m%dT%H%M%SZ")
+    while (base / run_id).exists():
+        run_id = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)).strftime("%Y%m%dT%H%M%SZ")
+        time.sleep(0.05)
+    return started, run_id
+
+
+def _discard_stale(base: Path) -> None:
+    """Remove the hidden folders of runs that died without cleaning up (SIGKILL, power loss): called
+    under the playbook's lock, so no living run owns them. Joined runs (``.join-*``) stay: their
+    other reports may still come."""
+    for folder in base.glob(".*.partial"):
+        if not folder.name.startswith(".join-"):
+            shutil.rmtree(folder, ignore_errors=True)
+    for folder in base.glob(".*.work-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _record(playbook: Playbook, run_id: str, started: dt.datetime, planned: list, outcomes: list, adhoc: str) -> dict:
+    """A run's ``run.json``: what ran, how it went, and what it read."""
+    source = next((p.get("source") for _, p in planned if p.get("source")), playbook.parameters.get("source"))
+    return {
+        "playbook": playbook.name,
+        "title": playbook.description,
+        "audience": playbook.audience,
+        "schedule": playbook.schedule,
+        "timezone": playbook.timezone,
+        "run_id": run_id,
+        "status": "ok" if outcomes and all(o["status"] == "ok" for o in outcomes) else "failed",
+        "started_at": started.isoformat(timespec="seconds"),
+        "seconds": round((dt.datetime.now(dt.UTC) - started).total_seconds(), 3),
+        "git_commit": _git_commit(),
+        "data_fingerprint": data_fingerprint(source),
+        "parameters": playbook.parameters,
+        # an analyst's run (a subset of reports or other parameters) is not the playbook's run:
+        # the index lists it apart and the schedule does not count it
+        "adhoc": bool(adhoc),
+        "adhoc_reason": adhoc,
+        "error": "; ".join(f"{o['name']}: {o['error']}" for o in outcomes if o["error"]),
+        "reports": outcomes,
+    }
+
+
+def _as_entry(outcome: ReportOutcome) -> dict:
+    return asdict(outcome) | {"overhead_seconds": round(outcome.overhead_seconds, 3)}
 
 
 def _run_locked(playbook: Playbook, planned: list, jobs: int | None, on_progress, adhoc: str = "") -> RunResult:
     from journey.runs.index import write_index
 
-    started = dt.datetime.now(dt.UTC)
-    run_id = started.strftime("%Y%m%dT%H%M%SZ")
     base = config.reports_dir() / playbook.name
     base.mkdir(parents=True, exist_ok=True)
-    while (base / run_id).exists():
-        run_id = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)).strftime("%Y%m%dT%H%M%SZ")
-        time.sleep(0.05)
+    _discard_stale(base)
+    started, run_id = _new_run_id(base)
     work = base / f".{run_id}.partial"
     work.mkdir()
-    t0 = time.perf_counter()
     try:
         outcomes = _execute_all(playbook, planned, work, jobs, on_progress)
-        status = "ok" if all(o.status == "ok" for o in outcomes) else "failed"
-        seconds = round(time.perf_counter() - t0, 3)
-        source = next((p.get("source") for _, p in planned if p.get("source")), playbook.parameters.get("source"))
-        record = {
-            "playbook": playbook.name,
-            "title": playbook.description,
-            "audience": playbook.audience,
-            "schedule": playbook.schedule,
-            "timezone": playbook.timezone,
-            "run_id": run_id,
-            "status": status,
-            "started_at": started.isoformat(timespec="seconds"),
-            "seconds": seconds,
-            "git_commit": _git_commit(),
-            "data_fingerprint": data_fingerprint(source),
-            "parameters": playbook.parameters,
-            # an analyst's run (a subset of reports or other parameters) is not the playbook's run:
-            # the index lists it apart and the schedule does not count it
-            "adhoc": bool(adhoc),
-            "adhoc_reason": adhoc,
-            "error": "; ".join(f"{o.name}: {o.error}" for o in outcomes if o.error),
-            "reports": [asdict(o) | {"overhead_seconds": round(o.overhead_seconds, 3)} for o in outcomes],
-        }
+        record = _record(playbook, run_id, started, planned, [_as_entry(o) for o in outcomes], adhoc)
         _atomic_write(work / "run.json", json.dumps(record, indent=2, default=str))
         work.rename(base / run_id)
     except BaseException:
@@ -400,13 +436,16 @@ def _run_locked(playbook: Playbook, planned: list, jobs: int | None, on_progress
         raise
     prune_runs(base, playbook.keep_runs)
     write_index(config.reports_dir())
-    return RunResult(playbook.name, run_id, base / run_id, status, seconds, outcomes)
+    return RunResult(playbook.name, run_id, base / run_id, record["status"], record["seconds"], outcomes)
 
 
 def prune_runs(base: Path, keep: int) -> list[Path]:
     """Delete the oldest run folders of a playbook beyond the newest ``keep``; the newest good own run
     always stays (the index shows it as latest). Returns what was deleted."""
-    runs = sorted((p for p in base.iterdir() if p.is_dir() and (p / "run.json").exists()), reverse=True)
+    runs = sorted(
+        (p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / "run.json").exists()),
+        reverse=True,
+    )  # hidden folders are runs in progress (a joined run's run.json exists before it is complete)
     good = None
     for folder in runs:
         try:
