@@ -85,7 +85,9 @@ def test_top_keeps_the_largest_rows_and_the_sentences_name_them() -> None:
     assert isinstance(top, Opportunities) and len(top.to_frame()) == 2
     assert top.to_frame()["revenue_per_period"].tolist() == pytest.approx([40.0, 20.0])
     first = result.sentences(1)[0]
-    assert first.startswith("1. Funnel step checkout_start → purchase (mobile): 40 per week (95% CI")
+    assert first.startswith("1. Funnel step checkout_start → purchase (mobile): 40 per week (95% CI ")
+    assert "). Assumes checkout_start → purchase conversion 25.0% → 75.0%, the rate of the best device" in first
+    assert "−" in result.sentences(5)[1] and "-" not in result.sentences(5)[1].split("Assumes")[0]  # CI below 0
     with pytest.raises(JourneyInputError, match="parameter 'n'"):
         result.top(0)
 

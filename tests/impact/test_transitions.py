@@ -51,13 +51,14 @@ def test_funnel_sums_match_the_hand_counts_per_segment() -> None:
 
 def test_best_segment_value_is_entrants_per_period_times_rate_gap_times_revenue_per_user_passing() -> None:
     stats, _ = funnel_stats(hand_events(), WINDOW, STEPS, "7d", by="device")
-    rows = size_transitions(stats, None, periods=2, target="best_segment", min_entrants=5).set_index("item")
+    rows = size_transitions(stats, None, periods=2, target="best_segment", min_entrants=5, by="device")
+    rows = rows.set_index("item")
     # mobile add_to_cart → checkout_start: 10 entrants / 2 weeks × (0.8 − 0.4) × (40 revenue / 4 passing) = 20
     # mobile checkout_start → purchase: 4 / 2 × (6/8 − 1/4) × (40 / 1) = 40
     assert rows.loc["add_to_cart → checkout_start", "revenue_per_period"] == pytest.approx(20.0, rel=1e-12)
     assert rows.loc["checkout_start → purchase", "revenue_per_period"] == pytest.approx(40.0, rel=1e-12)
     assert set(rows["segment"]) == {"mobile"}  # desktop is the target: no row of its own
-    assert "the rate of desktop" in rows.loc["checkout_start → purchase", "assumption"]
+    assert "the rate of the best device, desktop" in rows.loc["checkout_start → purchase", "assumption"]
     assert (rows["revenue_per_period_ci_lower"] < rows["revenue_per_period"]).all()
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 from journey.data.sources import DataLike, as_table
 from journey.data.window import Window
 from journey.display.results import ResultMixin, display_frame
+from journey.display.text import MINUS
 from journey.impact import at_risk, pain_points, transitions
 from journey.impact.transitions import Target
 from journey.validation import JourneyInputError, check_option, input_error
@@ -86,8 +87,8 @@ class Opportunities(ResultMixin):
         rows = self.table[self.table["source"] == "pain point"]
         words = [
             "not computed" if not math.isfinite(r.revenue_per_period) else
-            f"{r.revenue_per_period:,.0f} per {self.period} ({1 - self.alpha:.0%} CI "
-            f"{r.revenue_per_period_ci_lower:,.0f} to {r.revenue_per_period_ci_upper:,.0f})"
+            f"{money(r.revenue_per_period)} per {self.period} ({1 - self.alpha:.0%} CI "
+            f"{money(r.revenue_per_period_ci_lower)} to {money(r.revenue_per_period_ci_upper)})"
             for r in rows.itertuples()
         ]  # fmt: skip
         ranks = [f"{int(v)} of {self.ranked}" if pd.notna(v) else "unranked" for v in rows["rank"]]
@@ -105,11 +106,16 @@ class Opportunities(ResultMixin):
         for r in self.table[self.table["rank"].notna()].head(n).itertuples():
             where = "" if r.segment in ("all", None) else f" ({r.segment})"
             out.append(
-                f"{int(r.rank)}. {r.source.capitalize()} {r.item}{where}: {r.revenue_per_period:,.0f} per "
-                f"{self.period} ({1 - self.alpha:.0%} CI {r.revenue_per_period_ci_lower:,.0f} to "
-                f"{r.revenue_per_period_ci_upper:,.0f}) if {r.assumption}."
+                f"{int(r.rank)}. {r.source.capitalize()} {r.item}{where}: {money(r.revenue_per_period)} per "
+                f"{self.period} ({1 - self.alpha:.0%} CI {money(r.revenue_per_period_ci_lower)} to "
+                f"{money(r.revenue_per_period_ci_upper)}). Assumes {r.assumption}."
             )
         return out
+
+
+def money(value: float) -> str:
+    """A revenue in words, whole units with a typographic minus: ``money(-1234.4)`` -> ``'−1,234'``."""
+    return f"{value:,.0f}".replace("-", MINUS)
 
 
 def rank_rows(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -198,7 +204,7 @@ def opportunities(
         previous = pd.concat([funnel_before, stage_before], ignore_index=True)
     sized = transitions.size_transitions(
         pd.concat([funnel_now, stage_now], ignore_index=True), previous, periods, target=target, lift=lift,
-        min_entrants=min_entrants, alpha=alpha, period=period,
+        min_entrants=min_entrants, alpha=alpha, period=period, by=by or "segment",
     )  # fmt: skip
     parts = [sized]
     parts.append(_pain_rows(source, feedback, value_per_point, period, alpha, status))

@@ -238,10 +238,12 @@ def size_transitions(
     min_entrants: int = 30,
     alpha: float = 0.05,
     period: str = "week",
+    by: str = "segment",
 ) -> pd.DataFrame:
     """Rows of the opportunity table from the sums of :func:`funnel_stats` / :func:`stage_stats`:
     ``source``, ``item``, ``segment``, ``theme`` (empty), ``revenue_per_period`` with its
-    interval, ``assumption``, ``method``, ``status``, ``rate`` and ``target_rate``."""
+    interval, ``assumption``, ``method``, ``status``, ``rate`` and ``target_rate``. ``by`` names
+    the segment column in the assumptions ("the rate of the best device, desktop")."""
     check_option("target", target, TARGETS)
     z = z_quantile(alpha)
     rows = []
@@ -265,7 +267,9 @@ def size_transitions(
                 else:
                     t = _rate(best)
                     t_var = t * (1 - t) / best["entrants"]
-                    assumption = f"{item} conversion {_pct(rate)} → {_pct(t)}, the rate of {best['segment']}"
+                    assumption = (
+                        f"{item} conversion {_pct(rate)} → {_pct(t)}, the rate of the best {by}, {best['segment']}"
+                    )
             else:
                 key = (source, item, row["segment"])
                 if prev is None or key not in prev.index or prev.loc[key, "entrants"] <= 0:
