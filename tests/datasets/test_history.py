@@ -85,6 +85,8 @@ def test_journey_data_sample_ships_the_history(tmp_path) -> None:
     assert list(read_results(path).columns) == list(STORE_COLUMNS)
 
 
-def test_a_sample_without_the_file_generates_the_same_history(tmp_path) -> None:
+def test_a_sample_built_before_the_history_generates_it_and_no_sample_gives_none(tmp_path) -> None:
+    assert hist.sample_history(tmp_path).empty  # no sample here: no made-up history
+    (tmp_path / "journey.duckdb").touch()  # an older sample: the database without the history file
     frame = hist.sample_history(tmp_path)
     assert frame["rel_effect_size"].tolist() == hist.make_history(seed=7)["rel_effect_size"].tolist()

@@ -118,7 +118,9 @@ def test_history_reads_the_sample_and_the_store(tmp_path) -> None:
     store = tmp_path / "s.parquet"
     row = hist.make_history(seed=1).iloc[[0]].assign(experiment="checkout-redesign")
     record(row, store)
-    frame = experiment_history(store, sample_dir=tmp_path)  # no sample file there: generated, seed 7
+    assert len(experiment_history(store, sample_dir=tmp_path)) == 1  # no sample there: the store alone
+    hist.write_history(tmp_path, seed=7)
+    frame = experiment_history(store, sample_dir=tmp_path)
     assert len(frame) == hist.EXPERIMENTS + 1 and "checkout-redesign" in set(frame.experiment)
     assert portfolio(store).k == 1  # a path is read as a store
 

@@ -121,11 +121,15 @@ def write_history(sample_dir: Path, seed: int = 7) -> Path:
 
 
 def sample_history(sample_dir: Path | None = None) -> pd.DataFrame:
-    """The sample's history as store rows: the file ``journey data sample`` wrote, or, for a sample
-    built before the history existed, the same rows generated with the default seed."""
-    path = history_path(sample_dir)
+    """The sample's history as store rows: the file ``journey data sample`` wrote; for a sample built
+    before the history existed (a ``journey.duckdb`` without the file), the same rows generated with
+    the default seed; with no sample at all, no rows (a project never gets made-up history)."""
+    folder = sample_dir or config.sample_dir()
+    path = history_path(folder)
     if path.exists():
         return read_results(path)
+    if not (folder / "journey.duckdb").exists():
+        return read_results_frame(make_history(seed=7).iloc[:0])
     from journey.datasets import DEFAULT_SEED
 
     return read_results_frame(make_history(seed=DEFAULT_SEED))

@@ -47,3 +47,40 @@ def new(
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(code=2) from None
     typer.echo(str(path))
+    for line in success_lines(path):
+        typer.echo(line)
+
+
+def success_lines(path: Path) -> list[str]:
+    """The sample size the playbook plans and, beside it, its chance of success from the history of past
+    tests (the sample's history and the results store; :mod:`journey.experiments.assurance`). With fewer
+    than :data:`~journey.experiments.portfolio.MIN_HISTORY` finished tests it says so instead of a number."""
+    from journey.display.text import percent
+    from journey.experiments.assurance import spec_assurance
+    from journey.experiments.portfolio import MIN_HISTORY, experiment_history, portfolio
+    from journey.experiments.spec import load_spec
+
+    spec = load_spec(path)
+    baseline = percent(spec.baseline) if spec.baseline is not None else "the playbook's value"
+    lines = [
+        f"Sample size: {spec.sample_size_per_arm:,} users per arm to detect a {percent(spec.mde, 0)} relative "
+        f"change from a baseline of {baseline} (alpha {spec.alpha:g}, power {spec.power:g})."
+    ]
+    try:
+        past = portfolio(experiment_history())
+    except JourneyInputError as err:  # a damaged store: the playbook stands, the estimate says why it is missing
+        return [*lines, f"Success probability: not estimated ({err})."]
+    if past.k < MIN_HISTORY:
+        lines.append(
+            f"Success probability: not estimated; the history has {past.k} finished test(s) and needs at least "
+            f"{MIN_HISTORY} (readouts record theirs in the results store)."
+        )
+        return lines
+    a = spec_assurance(spec, past)
+    lines.append(
+        f"Success probability: {percent(a.assurance, 0)} chance to end significant and positive; expected "
+        f"shipped lift {percent(a.rel_expected_lift, 2, signed=True)} (relative; 0 when it does not ship), "
+        f"from {past.k} past tests with true effects ~ N({percent(a.prior_mu, 1, signed=True)}, "
+        f"{percent(a.prior_sd, 1)}²)."
+    )
+    return lines
