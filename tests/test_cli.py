@@ -18,7 +18,8 @@ runner = CliRunner()
 def test_every_command_has_help():
     for args in (["--help"], ["run", "--help"], ["data", "sample", "--help"], ["data", "validate", "--help"],
                  ["playbook", "check", "--help"], ["index", "--help"], ["experiment", "new", "--help"],
-                 ["propensity", "export", "--help"], ["personalize", "export", "--help"]):  # fmt: skip
+                 ["propensity", "export", "--help"], ["personalize", "export", "--help"],
+                 ["schedule", "run", "--help"], ["export", "airflow", "--help"]):  # fmt: skip
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
 
@@ -94,7 +95,7 @@ HEAVY = ("scipy", "pandas", "ibis", "duckdb", "papermill", "pyarrow", "pandera",
 @pytest.mark.parametrize(
     "args",
     [["--help"], ["data", "--help"], ["data", "validate", "--help"], ["run", "--help"], ["personalize", "--help"],
-     ["personalize", "export", "--help"]],
+     ["personalize", "export", "--help"], ["schedule", "run", "--help"], ["export", "airflow", "--help"]],
 )  # fmt: skip
 def test_help_imports_none_of_the_heavy_libraries(args):
     """`journey --help` starts in ~0.2 s because commands import their modules inside; scipy.stats alone

@@ -29,10 +29,12 @@ app = typer.Typer(help="Journey Lab: customer-journey reports, experiments and f
 data_app = typer.Typer(help="Sample data and data contracts.", no_args_is_help=True)
 playbook_app = typer.Typer(help="Inspect playbooks.", no_args_is_help=True)
 schedule_app = typer.Typer(help="Run playbooks on their cron schedules.", no_args_is_help=True)
+export_app = typer.Typer(help="Hand playbooks to other tools (Airflow).", no_args_is_help=True)
 propensity_app = typer.Typer(help="Conversion likelihood: score users to target a play.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(export_app, name="export")
 app.add_typer(propensity_app, name="propensity")
 
 err = Console(stderr=True)
@@ -77,6 +79,9 @@ def run(
         str | None, typer.Option("--run-id", help="join the run of this external id (an Airflow run_id)")
     ] = None,
     finish: Annotated[bool, typer.Option("--finish", help="with --run-id: mark that run complete")] = False,
+    expect_sha256: Annotated[
+        str | None, typer.Option("--expect-sha256", help="refuse to run unless the playbook file has this SHA-256")
+    ] = None,
 ) -> None:
     """Execute a playbook's notebooks and render their HTML reports and the index.
 
@@ -88,6 +93,10 @@ def run(
     from journey.validation import input_error
 
     book = load_playbook(playbook)
+    if expect_sha256:  # an exported Airflow DAG: its schedule and parameters are the playbook's as exported
+        from journey.runs.airflow import check_sha256
+
+        check_sha256(playbook, expect_sha256)
     if finish and (run_id is None or only or param):
         raise input_error("--finish", "needs --run-id and takes no --only or --param", "--run-id ID --finish")
     try:
@@ -361,6 +370,22 @@ def schedule_crontab(
     from journey.runs.schedule import crontab_line
 
     sys.stdout.write(crontab_line(str(Path(sys.argv[0]).resolve()), config.project_root(), every) + "\n")
+
+
+@export_app.command("airflow")
+@input_errors_exit_2
+def export_airflow(
+    playbook: Annotated[Path, typer.Argument(help="playbook YAML, e.g. playbooks/weekly-journey-review.yml")],
+    out_dir: Annotated[Path, typer.Option("--out", help="folder to write the DAG file into (Airflow's dags/)")],
+    journey_bin: Annotated[
+        str | None, typer.Option("--journey-bin", help="the journey command on the Airflow workers (default: this one)")
+    ] = None,
+) -> None:
+    """Write an Airflow DAG that runs the playbook's notebooks with its parameters on its schedule:
+    one task per report, all joining one run folder, and a last task that marks the run complete."""
+    from journey.runs.airflow import export_dag
+
+    out.print(str(export_dag(playbook, out_dir, journey_bin)), soft_wrap=True, highlight=False)
 
 
 @propensity_app.command("export")
