@@ -64,16 +64,12 @@ class ScoreLink:
     status: str = "ok"
 
 
-def ols_hc1(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Slope of ``y`` on ``x`` (with an intercept) and its HC1 (White, scaled by n / (n − 2)) standard error."""
-    n = len(x)
-    design = np.column_stack([np.ones(n), x])
-    bread = np.linalg.inv(design.T @ design)
-    beta = bread @ design.T @ y
-    resid = y - design @ beta
-    meat = (design * resid[:, None] ** 2).T @ design
-    cov = bread @ meat @ bread * n / (n - 2)
-    return float(beta[1]), float(math.sqrt(cov[1, 1]))
+def _slope_hc1(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Slope of ``y`` on ``x`` (with an intercept) and its HC1 standard error, by statsmodels."""
+    import statsmodels.api as sm  # loaded only when a link is estimated
+
+    fit = sm.OLS(y, sm.add_constant(x, has_constant="add")).fit(cov_type="HC1")
+    return float(fit.params[1]), float(fit.bse[1])
 
 
 def customer_scores(texts: pd.DataFrame, metric: str) -> pd.Series:
@@ -115,7 +111,7 @@ def score_link(texts: pd.DataFrame, orders: DataLike, window: Window, metric: st
         return ScoreLink(
             metric, math.nan, math.nan, len(x), customers, "estimated", "every customer gave the same score"
         )
-    slope, se = ols_hc1(x, y)
+    slope, se = _slope_hc1(x, y)
     return ScoreLink(metric, slope, se, len(x), customers, "estimated")
 
 
@@ -168,4 +164,4 @@ def size_pain_points(
     return pd.DataFrame(rows)
 
 
-__all__ = ["ScoreLink", "customer_scores", "ols_hc1", "score_link", "size_pain_points", "stated_link"]
+__all__ = ["ScoreLink", "customer_scores", "score_link", "size_pain_points", "stated_link"]
