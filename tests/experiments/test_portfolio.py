@@ -147,3 +147,25 @@ def test_shrinkage_figure_draws_raw_and_shrunk_points_and_says_the_numbers() -> 
     empty = figures.shrinkage(portfolio(hist.make_history(seed=7).iloc[:2]))
     assert empty.alt.startswith("No data for the experiment portfolio")
     plt.close("all")
+
+
+def test_distribution_of_effects_measured_shrunk_and_the_priors_normal_quantiles() -> None:
+    from scipy import stats
+
+    p = portfolio(hist.make_history(seed=7))
+    d = p.distribution().set_index("effects")
+    np.testing.assert_allclose(
+        d.loc["measured", ["rel_q10", "rel_median", "rel_q90"]].to_numpy(float),
+        np.quantile(p.experiments.rel_effect_size, [0.1, 0.5, 0.9]),
+        rtol=1e-12,
+    )
+    # scipy.stats.norm(mu, tau).ppf([0.1, 0.5, 0.9]) and its survival function at 0
+    prior = stats.norm(p.prior.mu, p.prior.tau)
+    np.testing.assert_allclose(
+        d.loc["true effects (prior)", ["rel_q10", "rel_median", "rel_q90"]].to_numpy(float),
+        prior.ppf([0.1, 0.5, 0.9]),
+        rtol=1e-9,
+    )
+    assert d.loc["true effects (prior)", "share_positive"] == pytest.approx(prior.sf(0), rel=1e-9)
+    spread = d.rel_q90 - d.rel_q10
+    assert spread["measured"] > spread["true effects (prior)"] and spread["measured"] > spread["shrunk"]

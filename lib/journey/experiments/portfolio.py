@@ -107,6 +107,21 @@ class Portfolio(ResultMixin):
             ]
         )
 
+    def distribution(self) -> pd.DataFrame:
+        """The distribution of relative effects three ways: as measured (raw), after shrinkage, and the
+        prior's model of the true effects ``N(mu, tau^2)``: 10th percentile, median, 90th percentile and
+        the share above zero. The raw spread is the widest (it adds each test's noise to the true spread)."""
+        t = self.experiments
+        rows = []
+        for what, values in (("measured", t["rel_effect_size"]), ("shrunk", t["rel_shrunk"])):
+            v = values.to_numpy(float)
+            q = np.quantile(v, [0.1, 0.5, 0.9]) if len(v) and np.isfinite(v).all() else [math.nan] * 3
+            rows.append((what, *q, float((v > 0).mean()) if len(v) else math.nan))
+        mu, tau = self.prior.mu, self.prior.tau
+        z90 = dist.norm_isf(0.1)
+        rows.append(("true effects (prior)", mu - z90 * tau, mu, mu + z90 * tau, self.share_truly_positive))
+        return pd.DataFrame(rows, columns=["effects", "rel_q10", "rel_median", "rel_q90", "share_positive"])
+
     def summary(self) -> list[str]:
         """Plain sentences for a report (NaN numbers are replaced by the reason)."""
         if self.status != "ok":
