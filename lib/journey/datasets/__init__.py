@@ -8,7 +8,9 @@ leaves a half-written data set. The same seed gives the same bytes in the parque
 The customer success tables (``order_history``, ``subscriptions``, ``support_tickets``,
 ``usage``, ``plays``; :mod:`journey.datasets.customers` documents their columns and planted
 truths) come last, from their own seeded streams, so the event tables before them keep the
-bytes they had before those tables existed.
+bytes they had before those tables existed. ``build_sample`` also writes the history of 60 past
+experiments with known true effects (``experiment_history.parquet``, :mod:`journey.datasets.history`)
+that the experiment portfolio learns from.
 
 >>> tables = make_sample(users=300, seed=1)
 >>> sorted(tables)  # doctest: +NORMALIZE_WHITESPACE
