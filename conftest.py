@@ -8,10 +8,15 @@ single command on a clean clone.
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# readouts run by the tests (the weekly playbook records its experiments) never write into data/results/
+os.environ.setdefault(
+    "JOURNEY_RESULTS_STORE", os.path.join(tempfile.mkdtemp(prefix="journey-results-"), "experiments.parquet")
+)
 
 
 def pytest_sessionstart(session) -> None:

@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 from journey.datasets import customers as customer_success
 from journey.datasets.customers import customer_truth, make_customer_tables
 from journey.datasets.feedback import make_feedback
-from journey.datasets.history import make_history, write_history
+from journey.datasets.history import history_path, make_history, write_history
 from journey.datasets.journeys import CHUNK_USERS, EXPERIMENTS, generate_chunk
 
 TABLES = ("events", "orders", "customers", "feedback", "feedback_labels", "assignments", *customer_success.TABLES)
@@ -177,8 +177,9 @@ def build_sample(
 
 
 def is_current(database: Path) -> bool:
-    """Whether ``database`` holds every sample table: a sample built by an older version (before the
-    customer tables, say) is rebuilt rather than failing the reports that read the new ones."""
+    """Whether ``database`` holds every sample table and its folder the experiment history: a sample
+    built by an older version (before the customer tables, say) is rebuilt rather than failing the
+    reports that read the new ones."""
     if not Path(database).exists():
         return False
     try:
@@ -186,7 +187,7 @@ def is_current(database: Path) -> bool:
             present = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     except duckdb.Error:
         return False
-    return set(TABLES) <= present
+    return set(TABLES) <= present and history_path(Path(database).parent).exists()
 
 
 def fingerprint(out_dir: Path) -> str:

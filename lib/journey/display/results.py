@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -145,3 +146,19 @@ class TableResult(ResultMixin):
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Table(ResultMixin):
+    """A small named table rendered with the project's formatting (escaped, units from the column
+    names): for a frame a report shows as it is, where pandas' own HTML would carry unescaped
+    styles and raw numbers."""
+
+    frame: pd.DataFrame
+    title: str = ""
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.frame
+
+    def report_caption(self) -> str:
+        return self.title

@@ -8,14 +8,13 @@ turn them into escaped HTML blocks and small tables with the project's formattin
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from journey.display.report import HTMLBlock
-from journey.display.results import ResultMixin
+from journey.display.results import Table
 from journey.experiments.analyze import ExperimentResult
 from journey.experiments.decision import Decision
 from journey.experiments.srm import SRMResult
@@ -41,20 +40,6 @@ def forest_frame(result: ExperimentResult) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).replace([np.inf, -np.inf], np.nan)
-
-
-@dataclass(frozen=True, slots=True)
-class Table(ResultMixin):
-    """A small named table rendered with the project's formatting (power, chance to win)."""
-
-    frame: pd.DataFrame
-    title: str = ""
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.frame
-
-    def report_caption(self) -> str:
-        return self.title
 
 
 def power_table(ro: Readout) -> Table:
