@@ -123,7 +123,7 @@ def test_actions_say_size_trend_effect_where_quotes_and_opportunity_from_the_num
         "most over-represented in support (60 of its 100 texts, 60% vs 25% of all feedback) "
         "and among plan 'free' (30 of its 100 texts, 30% vs 14% of all feedback). "
         f"Customers say “{quotes[0]}” and “{quotes[1]}”. "
-        "Opportunity: not sized yet (no opportunity table passed)."
+        "Opportunity: priced in revenue per week in the What to fix next report."
     ]
     assert "[PHONE]" in out["quotes"].iloc[0] and "+44" not in out["quotes"].iloc[0]  # masked as findings are
     assert "Assign an owner" not in " ".join(out.to_numpy().ravel())  # no template per theme

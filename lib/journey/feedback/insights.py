@@ -171,7 +171,7 @@ class Actions(ResultMixin):
 
 
 ACTION_COLUMNS = ["theme", "size_and_trend", "effect", "where", "quotes", "opportunity", "action"]
-NOT_SIZED = "not sized yet (no opportunity table passed)"
+NOT_SIZED = "priced in revenue per week in the What to fix next report"
 """What ``opportunity`` says until ``journey.impact``'s opportunity table is passed to :func:`recommended_actions`."""
 MIN_CONCENTRATED = 5
 """A channel or segment needs this many of the theme's texts to be named as where it concentrates."""
@@ -277,7 +277,8 @@ def recommended_actions(
     ``texts`` has one row per text of this window: ``theme``, ``text``, ``sentiment`` and, where
     known, ``channel`` and the ``segment`` column; ``emerging`` gives the previous window's shares.
     ``opportunities`` is ``journey.impact``'s ranked opportunity table (:class:`journey.impact.Opportunities`,
-    or a frame with one row per ``theme``); until it is passed, each row says it is not sized yet.
+    or a frame with one row per ``theme``); until it is passed, each row points to the What to fix
+    next report (notebook 90), which passes it.
     """
     trend = emerging.to_frame().set_index("theme") if emerging is not None and not emerging.frame.empty else None
     rows = []
