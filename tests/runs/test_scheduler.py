@@ -200,3 +200,33 @@ def test_a_second_signal_terminates_the_run_which_never_becomes_latest(project):
     assert result.returncode == 0
     runs = list((project / "reports" / "tick").iterdir())
     assert len(runs) == 1 and json.loads((runs[0] / "run.json").read_text())["status"] == "ok"
+
+
+def _scripted(project, monkeypatch, due: list[bool], codes: list[int], extra: str = ""):
+    """A scheduler whose due checks and runs follow a script (no child processes)."""
+    path = _project(project, extra=extra)
+    console, log = _log()
+    sched = PlaybookScheduler([(path, load_playbook(path))], Options(catch_up=False), console)
+    ran = []
+    monkeypatch.setattr(sched, "_is_due", lambda path, book: due.pop(0))
+    monkeypatch.setattr(sched, "run_once", lambda path, book: ran.append(time.monotonic()) or codes.pop(0))
+    return sched, path, log, ran
+
+
+def test_ticks_that_pass_during_a_run_coalesce_into_one_more_run(project, monkeypatch):
+    # due after the first run (ticks passed while it ran), not after the second
+    sched, path, log, ran = _scripted(project, monkeypatch, due=[True, True, False], codes=[0, 0])
+    sched.fire(path, load_playbook(path))
+    assert len(ran) == 2 and "ticks passed while it ran; running once more for them" in log.getvalue()
+    from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
+
+    tick = dt.datetime(2026, 12, 7, 7, 1, tzinfo=dt.UTC)
+    sched._on_event(JobSubmissionEvent(EVENT_JOB_MAX_INSTANCES, "tick", "default", [tick]))
+    assert "tick: tick at 07:01 UTC while its run goes on: one more run follows it (coalesced)" in log.getvalue()
+
+
+def test_a_failed_run_is_retried_once_after_the_playbook_delay(project, monkeypatch):
+    sched, path, log, ran = _scripted(project, monkeypatch, due=[True, False], codes=[1, 1], extra="retry_after_s: 1\n")
+    sched.fire(path, load_playbook(path))
+    assert len(ran) == 2 and ran[1] - ran[0] >= 1  # once more after the delay, then not again: it had its turn
+    assert "tick: retrying once in 1 s" in log.getvalue()

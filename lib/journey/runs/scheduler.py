@@ -247,8 +247,36 @@ class PlaybookScheduler:
             with contextlib.suppress(ProcessLookupError):  # its session: the runner and its pool workers
                 os.killpg(child.pid, signal.SIGTERM)
 
+    def _on_event(self, event: Any) -> None:
+        from apscheduler.events import EVENT_JOB_MAX_INSTANCES
+
+        name = event.job_id.split(":")[0]
+        times = getattr(event, "scheduled_run_times", None) or [getattr(event, "scheduled_run_time", None)]
+        when = f"{times[-1]:%H:%M %Z}" if times[-1] else "?"
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            self.log(f"{name}: tick at {when} while its run goes on: one more run follows it (coalesced)")
+        else:
+            self.log(f"[red]{name}: the fire at {when} came later than the misfire grace and was dropped[/]")
+
+    def _quiet_apscheduler(self) -> None:
+        """APScheduler's own warnings (max instances, misfires) become the log lines of :meth:`_on_event`;
+        its errors (a job that raised) still show, through rich."""
+        import logging
+
+        from rich.logging import RichHandler
+
+        logger = logging.getLogger("apscheduler")
+        logger.setLevel(logging.ERROR)
+        logger.propagate = False
+        if not logger.handlers:
+            logger.addHandler(RichHandler(console=self.console, show_path=False))
+
     def run(self) -> int:
         """Schedule until SIGTERM/SIGINT; 0 after a clean stop, 1 after a hard one."""
+        from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+
+        self._quiet_apscheduler()
+        self.scheduler.add_listener(self._on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             for job in self.scheduler.get_jobs():
