@@ -95,7 +95,9 @@ def cron_trigger(schedule: str, timezone: str, where: str = "schedule") -> Any:
 class PlaybookScheduler:
     """One APScheduler job per playbook; :meth:`run` blocks until a signal stops it."""
 
-    def __init__(self, books: list[tuple[Path, Playbook]], options: Options | None = None, console=None) -> None:
+    def __init__(
+        self, books: list[tuple[Path, Playbook]], options: Options | None = None, console: Console | None = None
+    ) -> None:
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.blocking import BlockingScheduler
 
