@@ -17,10 +17,10 @@ The library is grouped by job; each subpackage's docstring says what lives there
 
 The short names analysts write (``from journey import funnels, retention, sources``) are kept
 as aliases of the modules' homes, imported on first use so that importing ``journey`` stays
-fast in notebooks and worker processes. The one module imported eagerly is
-:mod:`journey.data.duckdb_compat`, which must be in place before ibis first fetches from DuckDB,
-wherever that happens; it does not import DuckDB itself but installs an import hook that patches
-DuckDB the moment anything imports it.
+fast in notebooks and worker processes. The two modules imported eagerly install import hooks
+that must be in place before ibis first loads a backend, wherever that happens, and import nothing
+heavy themselves: :mod:`journey.data.duckdb_compat` patches DuckDB the moment anything imports it,
+and :mod:`journey.data.ibis_compilers` makes ibis load its SQL compilers one dialect at a time.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from journey.data import duckdb_compat  # noqa: F401  (installs its aliases on import)
+from journey.data import duckdb_compat, ibis_compilers  # noqa: F401  (both install import hooks)
 
 __version__ = "0.1.0"
 
