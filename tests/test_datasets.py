@@ -127,4 +127,6 @@ def test_a_sample_without_every_table_is_not_current(tmp_path):
     assert not is_current(database)  # an older sample, before the last table existed
     with duckdb.connect(str(database)) as con:
         con.execute(f"CREATE TABLE {TABLES[-1]} (x INTEGER)")
+    assert not is_current(database)  # every table, but built before the experiment history existed
+    (tmp_path / "experiment_history.parquet").write_bytes(b"")
     assert is_current(database)
