@@ -207,8 +207,9 @@ def delta_value(
     if lift is not None:
         value = scale * lift * my
         grad = np.array([0.0, 0.0, lift])
+    elif target is None:
+        raise input_error("delta_value", "neither target nor lift given", "a target rate or a relative lift")
     else:
-        assert target is not None
         value = scale * (target * ma - mb) * my / mb
         grad = np.array([target * my / mb, -target * ma * my / mb**2, (target * ma - mb) / mb])
     cov = np.array(
