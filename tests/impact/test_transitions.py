@@ -150,8 +150,5 @@ def test_unknown_target_lists_the_valid_ones() -> None:
 
 
 def test_delta_value_without_a_target_or_a_lift_is_a_clear_error() -> None:
-    from journey.impact.transitions import delta_value
-    from journey.validation import JourneyInputError
-
     with pytest.raises(JourneyInputError, match="neither target nor lift"):
         delta_value(100, 100, 10, 500.0, 30000.0, 4)
