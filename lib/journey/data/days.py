@@ -25,12 +25,7 @@ def day_number(value: Any, name: str) -> int:
     >>> day_number("1970-01-02", "cutoff"), day_number(pd.Timestamp("2026-01-01 23:30", tz="America/New_York"), "x")
     (1, 20455)
     """
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise input_error(f"parameter {name!r}", f"unparseable date {value!r}", "a date such as '2026-06-30'") from exc
-    if stamp is pd.NaT:
-        raise input_error(f"parameter {name!r}", "is empty", "a date such as '2026-06-30'")
+    stamp = _timestamp(value, name, "date", "a date such as '2026-06-30'")
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
     return int((stamp.normalize() - EPOCH) // pd.Timedelta(days=1))
@@ -52,10 +47,16 @@ def utc_instant(value: Any, name: str) -> pd.Timestamp:
     >>> utc_instant("2026-06-01", "cutoff")
     Timestamp('2026-06-01 00:00:00+0000', tz='UTC')
     """
+    stamp = _timestamp(value, name, "time", "a date such as '2026-09-01'")
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _timestamp(value: Any, name: str, what: str, expected: str) -> pd.Timestamp:
+    """``value`` as a timestamp, or the input error that names the parameter (unparseable or empty)."""
     try:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
-        raise input_error(f"parameter {name!r}", f"unparseable time {value!r}", "a date such as '2026-09-01'") from exc
+        raise input_error(f"parameter {name!r}", f"unparseable {what} {value!r}", expected) from exc
     if stamp is pd.NaT:
-        raise input_error(f"parameter {name!r}", "is empty", "a date such as '2026-09-01'")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        raise input_error(f"parameter {name!r}", "is empty", expected)
+    return stamp
