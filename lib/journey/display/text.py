@@ -60,6 +60,17 @@ def significant(value: Any, digits: int = 3, signed: bool = False) -> str:
     return f"{float(value):{'+' if signed else ''}.{digits}g}".replace("-", MINUS)
 
 
+def money(value: Any) -> str:
+    """An amount in whole units with thousands separators and a typographic minus.
+
+    >>> money(-1234.4), money(980.6)
+    ('−1,234', '981')
+    """
+    if _missing(value):
+        return MISSING
+    return f"{float(value):,.0f}".replace("-", MINUS)
+
+
 def points(value: Any, digits: int = 1) -> str:
     """A difference of two shares in percentage points: ``points(0.012)`` -> ``'+1.2 percentage points'``.
 

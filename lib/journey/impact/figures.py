@@ -8,14 +8,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from journey.display.plots import STAGE_COLORS, Chart, empty_chart
-from journey.impact.ranking import SOURCES, Opportunities
+from journey.display.text import money
+from journey.impact.ranking import SOURCES, Opportunities, label
 
 SOURCE_COLORS = dict(zip(SOURCES, list(STAGE_COLORS.values()), strict=True))
-
-
-def _label(row) -> str:
-    where = "" if row.segment in ("all", None) else f" ({row.segment})"
-    return f"{row.item}{where}"
 
 
 def opportunity_bars(result: Opportunities, n: int = 10) -> Chart:
@@ -28,7 +24,7 @@ def opportunity_bars(result: Opportunities, n: int = 10) -> Chart:
     values = rows["revenue_per_period"].to_numpy(float)
     lower = rows["revenue_per_period_ci_lower"].to_numpy(float)
     upper = rows["revenue_per_period_ci_upper"].to_numpy(float)
-    labels = [_label(r) for r in rows.itertuples()]
+    labels = [label(r) for r in rows.itertuples()]
     y = np.arange(len(rows))[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.4))
     colors = [SOURCE_COLORS.get(s, "grey") for s in rows["source"]]
@@ -43,8 +39,8 @@ def opportunity_bars(result: Opportunities, n: int = 10) -> Chart:
     ax.legend(handles, shown, loc="lower right", fontsize="small")
     ax.set_title(f"What to fix next: {what}")
     parts = [
-        f"{int(r.rank)}. {r.source} {_label(r)}: {v:,.0f} ({lo:,.0f} to {hi:,.0f})"
-        if math.isfinite(lo) else f"{int(r.rank)}. {r.source} {_label(r)}: {v:,.0f}"
+        f"{int(r.rank)}. {r.source} {label(r)}: {money(v)} ({money(lo)} to {money(hi)})"
+        if math.isfinite(lo) else f"{int(r.rank)}. {r.source} {label(r)}: {money(v)}"
         for r, v, lo, hi in zip(rows.itertuples(), values, lower, upper, strict=True)
     ]  # fmt: skip
     alt = (f"Bar chart of the {len(rows)} largest opportunities by {what}, with "

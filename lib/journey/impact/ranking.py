@@ -29,7 +29,7 @@ import pandas as pd
 from journey.data.sources import DataLike, as_table
 from journey.data.window import Window
 from journey.display.results import ResultMixin, display_frame
-from journey.display.text import MINUS
+from journey.display.text import money
 from journey.impact import at_risk, pain_points, transitions
 from journey.impact.transitions import Target
 from journey.validation import JourneyInputError, check_option, input_error
@@ -104,18 +104,18 @@ class Opportunities(ResultMixin):
         """The top ``n`` opportunities in words, for an executive summary."""
         out = []
         for r in self.table[self.table["rank"].notna()].head(n).itertuples():
-            where = "" if r.segment in ("all", None) else f" ({r.segment})"
             out.append(
-                f"{int(r.rank)}. {r.source.capitalize()} {r.item}{where}: {money(r.revenue_per_period)} per "
+                f"{int(r.rank)}. {r.source.capitalize()} {label(r)}: {money(r.revenue_per_period)} per "
                 f"{self.period} ({1 - self.alpha:.0%} CI {money(r.revenue_per_period_ci_lower)} to "
                 f"{money(r.revenue_per_period_ci_upper)}). Assumes {r.assumption}."
             )
         return out
 
 
-def money(value: float) -> str:
-    """A revenue in words, whole units with a typographic minus: ``money(-1234.4)`` -> ``'−1,234'``."""
-    return f"{value:,.0f}".replace("-", MINUS)
+def label(row: Any) -> str:
+    """An opportunity's name as reports show it: the item, with its segment unless it covers all."""
+    where = "" if row.segment in ("all", None) else f" ({row.segment})"
+    return f"{row.item}{where}"
 
 
 def rank_rows(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -255,4 +255,4 @@ def _pain_rows(
     return pain_points.size_pain_points(impact, n_texts, link, alpha=alpha, period=period)
 
 
-__all__ = ["COLUMNS", "DEFAULT_STEPS", "PERIOD_DAYS", "Opportunities", "opportunities", "rank_rows"]
+__all__ = ["COLUMNS", "DEFAULT_STEPS", "PERIOD_DAYS", "Opportunities", "label", "opportunities", "rank_rows"]

@@ -50,6 +50,7 @@ import pandas as pd
 from journey.data.event_input import prepare_events, row_count
 from journey.data.sources import DataLike
 from journey.data.window import Window
+from journey.display.text import percent
 from journey.stages import funnels_sql as fsql
 from journey.stages.funnels_engine import prepare as prepare_funnel
 from journey.stages.kpis import STAGE_EVENTS, stage_case
@@ -258,7 +259,7 @@ def size_transitions(
             t, t_var, used_lift, status = math.nan, 0.0, None, "ok"
             if target == "relative_lift":
                 used_lift, t = lift, rate * (1 + lift)
-                assumption = f"{item} conversion {_pct(rate)} → {_pct(t)} (+{lift:.0%} relative)"
+                assumption = f"{item} conversion {percent(rate)} → {percent(t)} (+{lift:.0%} relative)"
             elif target == "best_segment":
                 if best is None:
                     status = f"no segment with at least {min_entrants} entrants to take as the best"
@@ -269,7 +270,8 @@ def size_transitions(
                     t = _rate(best)
                     t_var = t * (1 - t) / best["entrants"]
                     assumption = (
-                        f"{item} conversion {_pct(rate)} → {_pct(t)}, the rate of the best {by}, {best['segment']}"
+                        f"{item} conversion {percent(rate)} → {percent(t)}, "
+                        f"the rate of the best {by}, {best['segment']}"
                     )
             else:
                 key = (source, item, row["segment"])
@@ -280,7 +282,7 @@ def size_transitions(
                     p = prev.loc[key]
                     t = p["passed"] / p["entrants"]
                     t_var = t * (1 - t) / p["entrants"]
-                    assumption = f"{item} conversion {_pct(rate)} → {_pct(t)}, the previous period's rate"
+                    assumption = f"{item} conversion {percent(rate)} → {percent(t)}, the previous period's rate"
             if row["entrants"] <= 0:
                 status = "no entrants"
             elif row["passed"] <= 0 and status == "ok":
@@ -304,10 +306,6 @@ def size_transitions(
                 "status": status, "rate": rate, "target_rate": t,
             })  # fmt: skip
     return pd.DataFrame(rows)
-
-
-def _pct(value: float) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:.1%}"
 
 
 def check_lift(lift: float) -> None:
