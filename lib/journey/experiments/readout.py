@@ -20,6 +20,7 @@ import datetime as dt
 import math
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -129,16 +130,7 @@ def readout(
     con = _backend(source)
     table = _materialize(con, analysis_table(con, spec.name, spec.exposure_days, spec.pre_days, until))
     metrics = spec.build_metrics()
-    result = analyze(
-        table,
-        variant="variant",
-        control=spec.control,
-        metrics=metrics,
-        alpha=spec.alpha,
-        correction=spec.correction,
-        variants=list(spec.variants),
-        expected=spec.variants,
-    )
+    result = _analyze(table, spec, metrics, expected=spec.variants)
     decision = decide(result, spec.sample_size_per_arm, spec.planned_looks)
     seg = None
     if spec.segments:
@@ -186,6 +178,20 @@ def readout(
     return Readout(spec, result, decision, seg, tuple(seq), nov, pd.DataFrame(power_rows))
 
 
+def _analyze(table: Any, spec: ExperimentSpec, metrics: list, expected: Any = None) -> ExperimentResult:
+    """The analysis the playbook asks for: its control, arms, alpha and correction."""
+    return analyze(
+        table,
+        variant="variant",
+        control=spec.control,
+        metrics=metrics,
+        alpha=spec.alpha,
+        correction=spec.correction,
+        variants=list(spec.variants),
+        expected=expected,
+    )
+
+
 def _not_started(spec: ExperimentSpec, until: dt.datetime) -> Readout:
     """The readout of a test that starts after the data: every estimate NaN (empty arms), the reason said."""
     metrics = spec.build_metrics()
@@ -193,15 +199,7 @@ def _not_started(spec: ExperimentSpec, until: dt.datetime) -> Readout:
     for m in metrics:
         for c in m.columns:
             columns[c] = pd.Series([], dtype="float64")
-    result = analyze(
-        pd.DataFrame(columns),
-        variant="variant",
-        control=spec.control,
-        metrics=metrics,
-        alpha=spec.alpha,
-        correction=spec.correction,
-        variants=list(spec.variants),
-    )
+    result = _analyze(pd.DataFrame(columns), spec, metrics)
     last = (until - dt.timedelta(microseconds=1)).date()
     reason = f"{spec.name} starts on {spec.start_date}, after the data window (data up to {last}); nothing to read yet."
     return Readout(spec, result, Decision("keep running", None, reason), None, (), None, pd.DataFrame(), NOT_STARTED)
