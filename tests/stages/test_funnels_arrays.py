@@ -50,7 +50,7 @@ def spy(monkeypatch) -> dict[str, list[int]]:
         monkeypatch.setattr(module, name, counted)
 
     counting(farr, "chain", "numpy")
-    counting(fker, "run_parts", "kernel")
+    counting(fker, "run_keys", "kernel")
     return calls
 
 
@@ -124,6 +124,31 @@ def test_ids_too_far_apart_to_pack_fall_back_to_the_asof_chain(log, chain, spy):
     theirs = clickhouse_levels(spread, STEPS, 86_400)
     pd.testing.assert_frame_equal(ours.reset_index(drop=True), theirs, check_dtype=False)
     assert not spy["numpy"] and not spy["kernel"]
+
+
+def test_kernel_reads_the_log_once_into_keys_without_a_temp_table(log, spy, monkeypatch):
+    # the ranges come from the source's statistics, so one scan packs the keys: the scan into a
+    # temp table (the numpy and ASOF chains' first step) never runs
+    monkeypatch.setattr(engine_module, "CHAIN", "kernel")
+    scans = []
+    original = engine_module.fsql.DuckDBChain.scan
+    monkeypatch.setattr(
+        engine_module.fsql.DuckDBChain, "scan", lambda self, run: scans.append(1) or original(self, run)
+    )
+    ours = funnels.user_levels(log, list(STEPS), "1d").to_frame()
+    pd.testing.assert_frame_equal(ours, clickhouse_levels(log, STEPS, 86_400), check_dtype=False)
+    assert spy["kernel"] and not scans
+
+
+def test_other_events_too_far_apart_to_pack_leave_the_kernel_for_the_numpy_chain(log, spy, monkeypatch):
+    # the kernel packs with the ranges of all events; one non-step event with a far-away user id
+    # makes them too wide, while the step events alone still pack for the numpy chain
+    monkeypatch.setattr(engine_module, "CHAIN", "kernel")
+    far = log.iloc[:1].assign(user_id=2**61, event="newsletter_open")
+    frame = pd.concat([log, far], ignore_index=True)
+    ours = funnels.user_levels(frame, list(STEPS), "1d").to_frame()
+    pd.testing.assert_frame_equal(ours, clickhouse_levels(frame, STEPS, 86_400), check_dtype=False)
+    assert spy["numpy"] and not spy["kernel"]
 
 
 def test_text_user_ids_take_the_asof_chain(log, chain, spy):

@@ -4,9 +4,11 @@
 :func:`prepare` checks the arguments, reports steps absent from the data, and picks the path the
 chain takes for this input — all giving the same results (the tests run each on the same rules):
 
-* DuckDB in this process with integer user ids: the engine scans and encodes the step events
-  once; then the compiled kernel (:mod:`journey.stages.funnels_kernel`) from ``KERNEL_MIN_ROWS``
-  events, else the numpy chain (:mod:`journey.stages.funnels_arrays`); ids too far apart to pack
+* DuckDB in this process with integer user ids, from ``KERNEL_MIN_ROWS`` events: one scan that
+  filters, encodes and packs the step events into keys for the compiled kernel
+  (:mod:`journey.stages.funnels_kernel`);
+* otherwise with integer ids: the engine scans and encodes the step events into a temp table
+  once, then the numpy chain (:mod:`journey.stages.funnels_arrays`); ids too far apart to pack
   into 63 bits take the ASOF chain on the same table;
 * DuckDB otherwise: one ASOF join per step as session temp tables
   (:class:`journey.stages.funnels_sql.DuckDBChain`);
@@ -148,26 +150,36 @@ class Prepared:
             return store_arrow(self.con, self._temp_name(f"chain{k}"), self.arrays.chain_step(k), temp=True)
         return fsql.chain_step(self.valid_table(k), fsql.levels(self.reach), k)
 
-    def array_chain(self, stats: tuple, mode: str, *, kernel: bool) -> farr.ValidSteps | fker.KernelChain | None:
-        """The chain from the scanned step table (``stats``: its rows and ranges) by the compiled
-        kernel or, without numba, as sorted numpy arrays; ``None`` when the ids do not pack into
-        63 bits (the caller then runs the ASOF chain on the same table)."""
+    def kernel_scan(self, mode: str, warming: fker.WarmUp) -> set[int] | None:
+        """The kernel path in one pass over the log: the ranges from the source's statistics, then
+        one scan that filters, encodes and packs the step events (no temp table). Sets
+        ``arrays`` and returns the step codes present; ``None`` (and nothing set) when the
+        ranges do not pack into 63 bits, no step event has a user and a time, or the kernel
+        did not load: the caller then takes the scan into a temp table."""
+        chain = self.chain
+        if len(self.steps) > fker.MAX_STEPS:
+            return None
+        bounds = self.run(chain.bounds_sql())[0]
+        layout = None if None in bounds else fker.layout_for(*bounds, max(chain.codes.values()))
+        if layout is None:
+            return None
+        key = fker.key_expression(layout, **chain.step_columns())
+        keys = self.con.con.execute(chain.step_rows(f"{key} AS k")).fetchnumpy()["k"]
+        if keys.size == 0 or not warming.ready():
+            return None
+        keys = np.asarray(keys, dtype=np.int64)
+        present = fker.present_codes(keys, layout)
+        step_code = [chain.codes[step] for step in self.steps]
+        self.arrays = fker.run_keys(keys, layout, step_code, self.window_s, mode, self.detail)  # type: ignore[arg-type]
+        return present
+
+    def array_chain(self, stats: tuple, mode: str) -> farr.ValidSteps | None:
+        """The chain from the scanned step table (``stats``: its rows and ranges) as sorted numpy
+        arrays; ``None`` when the ids do not pack into 63 bits (the caller then runs the ASOF
+        chain on the same table)."""
         chain = self.chain
         rows, *bounds = stats
         step_code = [chain.codes[step] for step in self.steps]
-        raw = self.con.con
-        fits = kernel and len(step_code) <= fker.MAX_STEPS
-        packed = fker.layout_for(*bounds, max(chain.codes.values())) if fits else None
-        if packed is not None:
-            spans = farr.user_ranges(packed, rows)  # type: ignore[arg-type]
-
-            def fetch_keys(part: int) -> np.ndarray:
-                users = spans[part] if len(spans) > 1 else None
-                return raw.execute(fker.key_sql(chain.base, packed, users)).fetchnumpy()["k"]
-
-            done = fker.run_parts(fetch_keys, spans, packed, step_code, self.window_s, mode, self.detail)  # type: ignore[arg-type]
-            chain.drop_base(self.run)
-            return done
         layout = farr.layout_for(*bounds, max(chain.codes.values()))
         if layout is None:
             return None
@@ -222,23 +234,23 @@ def prepare(
     try:
         if fsql.can_use_duckdb_sql(table):
             prep.con = backend_of(table)
+            arrays = CHAIN != "asof" and table[user_id].type().is_integer()  # ids that pack into keys
             pays = rows >= KERNEL_MIN_ROWS or (fker.loaded() and rows >= KERNEL_LOADED_MIN_ROWS)
-            big = CHAIN == "kernel" or (CHAIN == "auto" and pays)
-            use_kernel = big and table[user_id].type().is_integer() and fker.available()
+            use_kernel = arrays and (CHAIN == "kernel" or (CHAIN == "auto" and pays)) and fker.available()
             warming = fker.WarmUp() if use_kernel else None
             prefix = f"_journey_funnel_{uuid.uuid4().hex}"
             prep.chain = fsql.DuckDBChain(table, steps, window_s, **names, prefix=prefix)  # type: ignore[arg-type]
-            present, stats = prep.chain.scan(prep.run)
+            present = prep.kernel_scan(mode, warming) if warming is not None else None
+            if present is None:
+                present, stats = prep.chain.scan(prep.run)
+                if arrays and stats[0] > 0:
+                    prep.arrays = prep.array_chain(stats, mode)
+                if prep.arrays is None:
+                    prep.chain.build_chain(prep.run)
             # the step scan doubles as the presence check: the distinct-event query (for close
             # matches) runs only when a step is absent
             if set(prep.chain.codes.values()) - present:
                 prep.absent = absent_steps(table, steps, event)
-            if warming is not None:
-                use_kernel = warming.ready()
-            if CHAIN != "asof" and stats[0] > 0 and table[user_id].type().is_integer():
-                prep.arrays = prep.array_chain(stats, mode, kernel=use_kernel)
-            if prep.arrays is None:
-                prep.chain.build_chain(prep.run)
         else:
             prep.absent = absent_steps(table, steps, event)
             valid = fsql.valid_steps(
