@@ -49,8 +49,8 @@ NO_EVENTS = "no events in the data (check the date window)"
 # builds it (10-20 s, once per kernel source, numba and Python) or, failing that, loads numba's
 # JIT (~1 s per process): only worth it on logs of KERNEL_MIN_ROWS events
 # (benchmarks/bench_funnels.py measures both paths; ``python -m journey.stages.funnels_kernel``
-# builds the module ahead of a run). On 19.6M events, 2 shared cores at load 3.5-4.4, whole
-# process, median of 5: built kernel 2.84 s, numpy chain 3.49 s, chdb's windowFunnel 7.22 s.
+# builds the module ahead of a run). On 19.6M events, 2 shared cores at load 1.5, whole
+# process, median of 7: built kernel 1.86 s, numpy chain 2.31 s, chdb's windowFunnel 3.72 s.
 KERNEL_MIN_ROWS = 40_000_000
 KERNEL_LOADED_MIN_ROWS = 1_000_000
 
