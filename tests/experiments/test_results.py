@@ -139,7 +139,7 @@ def test_empty_results_has_the_store_columns() -> None:
 def test_a_test_that_starts_after_the_data_reads_out_as_not_started_and_records_nothing(tmp_path) -> None:
     # playbooks/experiments/one-page-checkout.yml starts 2026-12-07; the sample's data ends 2026-11-22
     ro = ab.readout(None, "one-page-checkout", until=dt.datetime(2026, 11, 23, tzinfo=dt.UTC))
-    assert ro.status == "not started"
+    assert ro.status == "not started" and ro.decision.verdict == "not started"  # not "keep running"
     assert ro.summary() == [
         "Not started: one-page-checkout starts on 2026-12-07, after the data window (data up to 2026-11-22); "
         "nothing to read yet."

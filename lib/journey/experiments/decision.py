@@ -1,4 +1,5 @@
-"""The decision rule: an analysis in, ship / don't ship / keep running out, with the reason.
+"""The decision rule: an analysis in, ship / don't ship / keep running out, with the reason
+(``not started`` is the readout's verdict for a test that starts after the data window).
 
 :func:`decide` applies :data:`RULE` to an :class:`~journey.experiments.analyze.ExperimentResult`.
 It tests on the scale it prints: a metric counts as significant when its (multiplicity-
@@ -17,7 +18,7 @@ from journey.display.text import percent, points, significant
 from journey.experiments.analyze import ExperimentResult, MetricResult
 from journey.experiments.sequential import obrien_fleming_bounds
 
-Verdict = Literal["ship", "don't ship", "keep running"]
+Verdict = Literal["ship", "don't ship", "keep running", "not started"]
 
 RULE = (
     "Rule: ship a variant when the traffic split is healthy (SRM p >= 0.001), a primary metric improves "
@@ -39,7 +40,7 @@ class Decision:
     rule: str = RULE
 
     def sentence(self) -> str:
-        head = {"ship": "Ship", "don't ship": "Don't ship", "keep running": "Keep running"}[self.verdict]
+        head = self.verdict.capitalize()  # "Don't ship", "Keep running", "Not started"
         target = f" {self.variant}" if self.variant and self.verdict == "ship" else ""
         return f"{head}{target}: {self.reason}"
 

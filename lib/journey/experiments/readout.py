@@ -55,9 +55,9 @@ class Readout:
 
     def summary(self) -> list[str]:
         """3-5 plain sentences for the executive summary."""
-        if self.status == NOT_STARTED:
-            return [f"Not started: {self.decision.reason}"]
         out = [self.decision.sentence()]
+        if self.status == NOT_STARTED:
+            return out
         srm = self.result.srm
         out.append(srm.sentence())
         primary = [r for r in self.result.rows if r.role == "primary"]
@@ -202,7 +202,7 @@ def _not_started(spec: ExperimentSpec, until: dt.datetime) -> Readout:
     result = _analyze(pd.DataFrame(columns), spec, metrics)
     last = (until - dt.timedelta(microseconds=1)).date()
     reason = f"{spec.name} starts on {spec.start_date}, after the data window (data up to {last}); nothing to read yet."
-    return Readout(spec, result, Decision("keep running", None, reason), None, (), None, pd.DataFrame(), NOT_STARTED)
+    return Readout(spec, result, Decision(NOT_STARTED, None, reason), None, (), None, pd.DataFrame(), NOT_STARTED)
 
 
 def _materialize(con, expr):
