@@ -173,6 +173,28 @@ def test_kernel_levels_identical_to_clickhouse_whatever_the_row_order(log, order
     assert spy["kernel"] and ours["level"].max() >= 3
 
 
+@pytest.mark.parametrize(("span", "max_width"), [(50, 63), (5_000, 12), (5_000, 4), (70_000, 5)])
+def test_regroup_is_a_stable_sort_on_the_user_bits(span, max_width):
+    # one counting pass (max_width 63) or radix passes of at most max_width user bits (2-4 passes
+    # here); run as plain Python, the code numba compiles
+    rng = np.random.default_rng(span)
+    users = rng.integers(0, span + 1, 3_000)
+    keys = (users << 10) | rng.integers(0, 1 << 10, users.size)
+    expected = keys[np.argsort(users, kind="stable")]
+    got = fker._regroup(keys.copy(), 0, span, 10, max_width)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_kernel_levels_identical_to_clickhouse_on_a_log_in_time_order(spy, monkeypatch):
+    # keys in time order, over more users than one radix pass covers: the kernel's radix passes
+    monkeypatch.setattr(engine_module, "CHAIN", "kernel")
+    frame = make_funnel_events(users=6_000, seed=31).sort_values("ts", kind="stable")
+    assert frame["user_id"].max() >= 1 << fker.RADIX_BITS
+    ours = funnels.user_levels(frame, list(STEPS), "1d").to_frame()
+    pd.testing.assert_frame_equal(ours, clickhouse_levels(frame, STEPS, 86_400), check_dtype=False)
+    assert spy["kernel"] and ours["level"].max() >= 3
+
+
 def test_kernel_sorts_users_with_many_events_like_those_with_few(spy, monkeypatch):
     # more than SORTED_SEGMENT step events per user: numpy's sort instead of the insertion sort
     monkeypatch.setattr(engine_module, "CHAIN", "kernel")

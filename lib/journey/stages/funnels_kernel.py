@@ -53,6 +53,8 @@ from journey.stages.funnels_sql import Mode
 MAX_CODE = 62  # a per-code table, and
 MAX_STEPS = 63  # the steps present in one second are a bitmask in an int64
 SORTED_SEGMENT = 32  # longer user segments are sorted by numpy's sort, shorter by insertion
+RADIX_BITS = 12  # user bits per pass of the regrouping radix sort (2^12 counters stay in cache)
+FEW_RUNS = 64  # fewer than one descent in this many keys: regroup in a single counting pass
 DENSE = 8  # counting sort when the user range is at most this many times the rows (else a full sort)
 
 
@@ -326,23 +328,38 @@ def _build_aot() -> Callable | None:
     return None
 
 
-def _regroup(keys, ubase, span, low_bits):
-    """The keys grouped by user (counting sort on the user bits; order within a user kept)."""
+def _regroup(keys, ubase, span, low_bits, max_width):
+    """The keys grouped by user, order within a user kept: a stable LSD radix sort on the user
+    bits, at most ``max_width`` per pass. One counting sort over all users (a single pass)
+    scatters its writes across the whole array: on 4.4M users with keys in time order (as
+    trackers write logs) it took 0.25 s more than the walk itself; with at most 4096 buckets per
+    pass the counters and write positions stay in cache. May reuse ``keys`` as scratch space."""
     n = keys.size
-    fill = np.zeros(span + 1, dtype=np.int64)
-    for i in range(n):
-        fill[(keys[i] >> low_bits) - ubase] += 1
-    total = 0
-    for u in range(span + 1):
-        count = fill[u]
-        fill[u] = total
-        total += count
-    out = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        u = (keys[i] >> low_bits) - ubase
-        out[fill[u]] = keys[i]
-        fill[u] += 1
-    return out
+    bits = 1
+    while (span >> bits) > 0:
+        bits += 1
+    passes = (bits + max_width - 1) // max_width
+    width = (bits + passes - 1) // passes
+    mask = (np.int64(1) << width) - 1
+    src = keys
+    dst = np.empty(n, dtype=np.int64)
+    fill = np.empty(mask + 1, dtype=np.int64)
+    for p in range(passes):
+        shift = p * width
+        fill[:] = 0
+        for i in range(n):
+            fill[(((src[i] >> low_bits) - ubase) >> shift) & mask] += 1
+        total = 0
+        for d in range(mask + 1):
+            count = fill[d]
+            fill[d] = total
+            total += count
+        for i in range(n):
+            d = (((src[i] >> low_bits) - ubase) >> shift) & mask
+            dst[fill[d]] = src[i]
+            fill[d] += 1
+        src, dst = dst, src
+    return src
 
 
 def _levels(keys, ubase, span, low_bits, code_bits, codes, window, first_entry, detail):
@@ -350,12 +367,18 @@ def _levels(keys, ubase, span, low_bits, code_bits, codes, window, first_entry, 
     sorts keys whose users are too sparse for :func:`_regroup`): the histogram of levels and,
     with ``detail`` (see :func:`run_keys`), the per-user arrays of :class:`KernelChain`. Each user's keys
     are sorted in place, so ``keys`` is modified."""
-    # logs often arrive grouped by user (a scan keeps the file's order): no regrouping then
+    # logs often arrive grouped by user (a scan keeps the file's order): no regrouping then; a
+    # few runs grouped by user (a file written in parts) regroup in one counting pass, whose
+    # writes then go to few places at a time; keys in time order take the radix passes
+    descents = 0
     for i in range(1, keys.size):
         if (keys[i] >> low_bits) < (keys[i - 1] >> low_bits):
-            regrouped = _regroup_jit(keys, ubase, span, low_bits)
-            return _walk_all_jit(regrouped, low_bits, code_bits, codes, window, first_entry, detail)
-    return _walk_all_jit(keys, low_bits, code_bits, codes, window, first_entry, detail)
+            descents += 1
+    if descents == 0:
+        return _walk_all_jit(keys, low_bits, code_bits, codes, window, first_entry, detail)
+    width = 63 if descents * FEW_RUNS < keys.size else RADIX_BITS
+    regrouped = _regroup_jit(keys, ubase, span, low_bits, width)
+    return _walk_all_jit(regrouped, low_bits, code_bits, codes, window, first_entry, detail)
 
 
 def _walk_all(keys, low_bits, code_bits, codes, window, first_entry, detail):
