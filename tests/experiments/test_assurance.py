@@ -81,12 +81,14 @@ def test_a_bigger_test_succeeds_more_often_and_a_null_prior_gives_half_alpha_at_
     assert assurance(0.0, 1e-9, 5_000, proportion_cv2(0.05)).assurance == pytest.approx(0.025, abs=1e-6)
 
 
-def test_multi_arm_playbooks_test_at_alpha_over_the_arms(sample_portfolio) -> None:
-    spec = load_spec("free-shipping-banner")  # two treatments, Holm: the first step is alpha / 2
+def test_multi_arm_playbooks_test_at_alpha_over_the_arms_and_metrics(sample_portfolio) -> None:
+    # two treatments × (one primary + one secondary) under Holm: the first step is alpha / 4
+    spec = load_spec("free-shipping-banner")
+    assert (len(spec.variants), len(spec.metrics.primary), len(spec.metrics.secondary)) == (3, 1, 1)
     a = spec_assurance(spec, sample_portfolio)
     mu, sd = prior_of(sample_portfolio)
-    ref = assurance(mu, sd, spec.sample_size_per_arm, proportion_cv2(spec.baseline), alpha=0.025)
-    assert a.alpha == 0.025 and a.assurance == ref.assurance
+    ref = assurance(mu, sd, spec.sample_size_per_arm, proportion_cv2(spec.baseline), alpha=0.0125)
+    assert a.alpha == 0.0125 and a.assurance == ref.assurance
 
 
 def test_mean_metric_uses_the_playbooks_std(sample_portfolio) -> None:
@@ -102,7 +104,8 @@ def test_planned_tests_lists_the_playbooks_that_have_not_started(sample_portfoli
     row = frame.iloc[0]
     spec = load_spec("one-page-checkout")
     mu, sd = prior_of(sample_portfolio)
-    ref = assurance(mu, sd, spec.sample_size_per_arm, proportion_cv2(spec.baseline), mde=spec.mde)
+    # one treatment × (purchase + revenue_per_user) under Holm: tested at 0.05 / 2
+    ref = assurance(mu, sd, spec.sample_size_per_arm, proportion_cv2(spec.baseline), alpha=0.025, mde=spec.mde)
     assert row.users_per_arm == 10_729 and row.assurance == ref.assurance and row.status == "ok"
     assert row.rel_expected_lift == ref.rel_expected_lift
     assert 0 < row.assurance < 0.2  # a 15% MDE against tau ~4%: most such tests do not come out significant
@@ -117,3 +120,25 @@ def test_planned_tests_say_why_when_there_is_no_history(tmp_path) -> None:
     thin = portfolio(hist.make_history(seed=7).iloc[:3])
     row = planned_tests(thin, as_of="2026-11-22", directory=folder).to_frame().iloc[0]
     assert math.isnan(row.assurance) and row.status.startswith("3 finished test(s)")
+
+
+def test_the_level_is_the_readouts_first_step_over_primary_and_secondary_metrics(sample_portfolio) -> None:
+    # checkout-redesign: one treatment, one primary and two secondary metrics under Holm; the
+    # readout adjusts all three together, so a lone win needs p < 0.05 / 3 (statsmodels agrees)
+    from statsmodels.stats.multitest import multipletests
+
+    spec = load_spec("checkout-redesign")
+    assert (len(spec.variants), len(spec.metrics.primary), len(spec.metrics.secondary)) == (2, 1, 2)
+    a = spec_assurance(spec, sample_portfolio)
+    assert a.alpha == pytest.approx(0.05 / 3, rel=1e-12)
+    for factor, rejected in ((0.999, True), (1.001, False)):
+        assert bool(multipletests([a.alpha * factor, 0.9, 0.9], alpha=0.05, method="holm")[0][0]) is rejected
+
+
+def test_a_mean_metric_is_planned_at_the_playbooks_power(sample_portfolio) -> None:
+    from journey.experiments.power import sample_size
+
+    spec = load_spec("onboarding-email").model_copy(update={"sample_size_per_arm": None, "power": 0.9})
+    expected = sample_size("mean", baseline=spec.baseline, mde=spec.mde, std=spec.std, alpha=spec.alpha, power=0.9)
+    assert spec_assurance(spec, sample_portfolio).users_per_arm == expected
+    assert expected > sample_size("mean", baseline=spec.baseline, mde=spec.mde, std=spec.std, alpha=spec.alpha)

@@ -13,6 +13,7 @@ from journey import experiments as ab
 from journey.datasets import history as hist
 from journey.experiments.portfolio import experiment_history, finished_tests, portfolio
 from journey.experiments.results import record, validate_results
+from journey.validation import JourneyInputError
 
 
 def test_public_name_is_ab_portfolio() -> None:
@@ -169,3 +170,25 @@ def test_distribution_of_effects_measured_shrunk_and_the_priors_normal_quantiles
     assert d.loc["true effects (prior)", "share_positive"] == pytest.approx(prior.sf(0), rel=1e-9)
     spread = d.rel_q90 - d.rel_q10
     assert spread["measured"] > spread["true effects (prior)"] and spread["measured"] > spread["shrunk"]
+
+
+def test_without_a_prior_the_shrunk_row_has_no_share_positive() -> None:
+    rows = portfolio(hist.make_history(seed=7).head(3)).distribution().set_index("effects")
+    assert rows.loc["shrunk"].isna().all()  # not 0% positive
+    assert 0 <= rows.loc["measured", "share_positive"] <= 1
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.5, -0.1])
+def test_alpha_outside_zero_one_is_an_input_error(alpha) -> None:
+    with pytest.raises(JourneyInputError, match="alpha"):
+        portfolio(hist.make_history(seed=7), alpha=alpha)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"), [("rel_effect_size", math.nan), ("rel_effect_se", 0.0), ("rel_effect_se", math.nan)]
+)
+def test_a_history_row_without_an_estimate_is_named_not_a_meta_analysis_error(column, value) -> None:
+    history = hist.make_history(seed=7).head(8)
+    history.loc[history.index[2], column] = value
+    with pytest.raises(JourneyInputError, match=r"1 row\(s\) without a finite 'rel_effect_size'.*rows 2"):
+        portfolio(history)

@@ -4,8 +4,11 @@ A planned test estimates the relative effect ``theta`` of its first primary metr
 error ``sigma = sqrt(2 cv2 / n)`` (``n`` users per arm; ``cv2`` the metric's squared coefficient of
 variation per user: ``(1 - p) / p`` for a conversion rate ``p``, ``(std / mean)^2`` for a mean). It
 ends **significant and positive** when ``theta_hat / sigma > z`` with ``z = z_{1 - alpha/2}`` (the
-house's two-sided test at its final look; with ``m`` treatment arms × primary metrics under a
-correction, ``alpha / m``, the first step of Holm). Its power at ``theta`` is ``Phi(theta / sigma - z)``.
+house's two-sided test at its final look). Under a correction ``alpha`` is the level the readout's
+family of ``m`` tests (treatment arms × primary and secondary metrics, as
+:func:`journey.experiments.analyze.analyze` adjusts them) asks of its smallest p-value:
+:func:`journey.stats.multiple.first_step_alpha`, ``alpha / m`` (``alpha / (m Σ 1/i)`` for BY).
+Its power at ``theta`` is ``Phi(theta / sigma - z)``.
 
 The history gives the prior of a new test's true effect: ``theta ~ N(mu, tau^2 + SE(mu)^2)`` (the
 portfolio's random-effects prior, widened by the uncertainty of ``mu``: the predictive
@@ -39,6 +42,7 @@ from journey.experiments.portfolio import Portfolio
 from journey.experiments.power import sample_size
 from journey.experiments.spec import ExperimentSpec, list_specs, load_spec
 from journey.stats import dist
+from journey.stats.multiple import first_step_alpha
 from journey.validation import input_error
 
 
@@ -131,15 +135,17 @@ def spec_assurance(spec: ExperimentSpec, portfolio: Portfolio) -> Assurance:
         n = n or sample_size("proportion", baseline=spec.baseline, mde=spec.mde, alpha=spec.alpha, power=spec.power)
     elif first.kind == "mean" and spec.baseline and spec.std:
         cv2 = (spec.std / spec.baseline) ** 2
-        n = n or sample_size("mean", baseline=spec.baseline, mde=spec.mde, std=spec.std, alpha=spec.alpha)
+        n = n or sample_size(
+            "mean", baseline=spec.baseline, mde=spec.mde, std=spec.std, alpha=spec.alpha, power=spec.power
+        )
     else:
         nan = math.nan
         why = "the playbook gives no baseline (and std for a mean) for its first primary metric"
         return Assurance(n or 0, nan, spec.alpha, nan, nan, nan, nan, nan, nan, why)
-    treatments = len(spec.variants) - 1
-    tests = treatments * len(spec.metrics.primary) if spec.correction != "none" else 1
+    family = (len(spec.variants) - 1) * (len(spec.metrics.primary) + len(spec.metrics.secondary))
     mu, sd = prior_of(portfolio)
-    result = assurance(mu, sd, n, cv2, alpha=spec.alpha / tests, mde=spec.mde)
+    alpha = first_step_alpha(family, spec.alpha, spec.correction)
+    result = assurance(mu, sd, n, cv2, alpha=alpha, mde=spec.mde)
     if portfolio.status != "ok":
         return Assurance(*[getattr(result, f) for f in Assurance.__slots__[:-1]], portfolio.status)
     return result

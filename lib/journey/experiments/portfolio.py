@@ -42,7 +42,7 @@ from journey.experiments.results import read_results, validate_results
 from journey.stats import dist
 from journey.stats.intervals import z_quantile
 from journey.stats.meta import MetaAnalysis, Method, random_effects, shrink
-from journey.validation import check_option
+from journey.validation import check_option, input_error
 
 MIN_HISTORY = 5
 """Fewer finished tests than this: no prior is estimated (the numbers are NaN, the status says why)."""
@@ -115,8 +115,9 @@ class Portfolio(ResultMixin):
         rows = []
         for what, values in (("measured", t["rel_effect_size"]), ("shrunk", t["rel_shrunk"])):
             v = values.to_numpy(float)
-            q = np.quantile(v, [0.1, 0.5, 0.9]) if len(v) and np.isfinite(v).all() else [math.nan] * 3
-            rows.append((what, *q, float((v > 0).mean()) if len(v) else math.nan))
+            known = len(v) and np.isfinite(v).all()  # the shrunk values are NaN without a prior
+            q = np.quantile(v, [0.1, 0.5, 0.9]) if known else [math.nan] * 3
+            rows.append((what, *q, float((v > 0).mean()) if known else math.nan))
         mu, tau = self.prior.mu, self.prior.tau
         z90 = dist.norm_isf(0.1)
         rows.append(("true effects (prior)", mu - z90 * tau, mu, mu + z90 * tau, self.share_truly_positive))
@@ -173,6 +174,8 @@ def portfolio(results: pd.DataFrame | str | Path, method: Method = "dl", alpha: 
     (60, 15, True)
     """
     check_option("method", method, ("dl", "reml"))
+    if not 0 < alpha < 1:
+        raise input_error("alpha", f"is {alpha}", "a level in (0, 1)")
     frame = read_results(results) if isinstance(results, (str, Path)) else validate_results(results, "results")
     tests = finished_tests(frame)
     k = len(tests)

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from journey import config
@@ -93,6 +94,16 @@ def validate_results(frame: pd.DataFrame, where: str = "results") -> pd.DataFram
         bad = values.isna() & frame[c].notna()
         if bad.any():
             raise input_error(where, f"column {c!r} has a non-number {frame[c][bad].iloc[0]!r}", "numbers")
+    estimates = pd.to_numeric(frame["rel_effect_size"], errors="coerce")
+    ses = pd.to_numeric(frame["rel_effect_se"], errors="coerce")
+    unusable = ~(np.isfinite(estimates) & np.isfinite(ses) & (ses > 0))
+    if unusable.any():  # a readout records only finite effects; a hand-made history may not
+        rows = ", ".join(str(i) for i in frame.index[unusable][:5])
+        raise input_error(
+            where,
+            f"{int(unusable.sum())} row(s) without a finite 'rel_effect_size' and a 'rel_effect_se' > 0 (rows {rows})",
+            "an estimate and its standard error on every row",
+        )
     unknown = sorted(set(frame["decision"].dropna().astype(str)) - set(DECISIONS))
     if unknown:
         raise input_error(where, f"column 'decision' has {quote_list(unknown)}", f"one of {quote_list(DECISIONS)}")

@@ -67,3 +67,16 @@ def adjusted_alpha(pvalues: Sequence[float], alpha: float = 0.05, method: Correc
     discoveries = int(np.sum(adjust_pvalues(p, method) <= alpha))
     c = float(np.sum(1.0 / np.arange(1, m + 1))) if method == "by" else 1.0
     return max(discoveries, 1) * alpha / (m * c)
+
+
+def first_step_alpha(m: int, alpha: float = 0.05, method: Correction = "holm") -> float:
+    """The level the smallest of ``m`` p-values must be below to stay significant after the
+    correction when it is the only discovery: ``alpha / m`` for Holm, Bonferroni and BH, ``alpha /
+    (m Σ 1/i)`` for BY, ``alpha`` without a correction. A planned test's power and chance of
+    success use it (:mod:`journey.experiments.assurance`): conservative for BH and BY, where
+    other discoveries would lower the bar."""
+    check_option("correction", method, CORRECTIONS)
+    if method == "none" or m <= 1:
+        return alpha
+    c = float(np.sum(1.0 / np.arange(1, m + 1))) if method == "by" else 1.0
+    return alpha / (m * c)
