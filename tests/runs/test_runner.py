@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 
@@ -207,3 +208,40 @@ def test_a_crashed_worker_fails_its_report_with_a_rendered_page(tmp_path):
     assert outcome.notebook == "notebooks/00-journey-overview.ipynb" and outcome.parameters == {"window_days": 28}
     page = (tmp_path / "overview.html").read_text()
     assert "status-failed" in page and "worker crashed" in page
+
+
+def _one_cell_notebook(path, source: str) -> str:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("x: int = 0")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(source)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("source", "error"),
+    [("import time\ntime.sleep(30)", "CellTimeoutError"), ("import os\nos._exit(1)", "DeadKernelError")],
+)
+def test_a_cell_past_its_timeout_or_a_dead_kernel_fails_the_report_instead_of_hanging_the_run(
+    tmp_path, source, error, monkeypatch
+):
+    # a scheduled run is unattended: a notebook that loops or whose kernel dies must end as a
+    # failed report within its timeout (papermill only enforces both with an async kernel manager)
+    from journey.runs import runner
+
+    monkeypatch.setenv("JOURNEY_ROOT", str(tmp_path))
+    (tmp_path / "notebooks").mkdir()
+    notebook = _one_cell_notebook(tmp_path / "notebooks" / "stuck.ipynb", source)
+    job = runner.ReportJob(
+        name="stuck", title="Stuck", notebook=notebook, parameters={},
+        work_dir=str(tmp_path), timeout_s=3, window="not windowed (all data)", cwd=str(tmp_path),
+        prepare_next=False,
+    )  # fmt: skip
+    started = time.perf_counter()
+    outcome = runner.execute_report(job)
+    assert outcome.status == "failed" and error in outcome.error
+    assert time.perf_counter() - started < 25

@@ -19,18 +19,23 @@ import tempfile
 import threading
 import uuid
 
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager as KernelManager
+from jupyter_core.utils import run_sync
+
+# Async on purpose: papermill enforces a cell's execution timeout and notices a dead kernel only
+# with an async manager; given a blocking KernelManager it waited forever on a cell that looped
+# or whose kernel exited (tests/runs/test_runner.py). run_sync drives it from this synchronous code.
 
 
 def _launch(cwd: str) -> KernelManager:
     # IPC sockets in a private temporary folder: no TCP ports, no "without encryption" warning.
     ip = os.path.join(tempfile.gettempdir(), f"journey-kernel-{uuid.uuid4().hex}")
     km = KernelManager(kernel_name="python3", transport="ipc", ip=ip)
-    km.start_kernel(cwd=cwd)
+    run_sync(km.start_kernel)(cwd=cwd)
     client = km.client()
     client.start_channels()
     try:
-        client.wait_for_ready(timeout=120)
+        run_sync(client.wait_for_ready)(timeout=120)
     finally:
         client.stop_channels()
     return km
@@ -61,7 +66,7 @@ class SpareKernel:
     def take(self) -> KernelManager:
         """The ready kernel manager (falls back to a fresh kernel if the spare failed to start)."""
         self._thread.join()
-        if self._km is None or not self._km.is_alive():
+        if self._km is None or not run_sync(self._km.is_alive)():
             return _launch(self._cwd)
         return self._km
 
@@ -69,4 +74,4 @@ class SpareKernel:
 def shutdown(km: KernelManager) -> None:
     """Stop a kernel that has run its notebook."""
     with contextlib.suppress(Exception):  # a dead kernel is already what we want
-        km.shutdown_kernel(now=True)
+        run_sync(km.shutdown_kernel)(now=True)
