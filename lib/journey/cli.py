@@ -119,6 +119,7 @@ def _finish(book, playbook: Path, run_id: str, wait: bool) -> None:
 
 
 def _run_with_progress(book, playbook: Path, only, jobs, param, wait: bool, run_id: str | None = None) -> None:
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from journey.runs.runner import run_playbook
@@ -136,7 +137,7 @@ def _run_with_progress(book, playbook: Path, only, jobs, param, wait: bool, run_
         def on_progress(outcome, done: int, total: int) -> None:
             mark = "[green]ok[/]" if outcome.status == "ok" else "[red]failed[/]"
             progress.console.print(
-                f"  {outcome.name}: {mark} in {outcome.seconds:.1f} s {outcome.error}", highlight=False
+                f"  {escape(outcome.name)}: {mark} in {outcome.seconds:.1f} s {escape(outcome.error)}", highlight=False
             )
             progress.update(task, completed=done, total=total, description=f"{book.name}")
 

@@ -245,3 +245,25 @@ def test_a_cell_past_its_timeout_or_a_dead_kernel_fails_the_report_instead_of_ha
     outcome = runner.execute_report(job)
     assert outcome.status == "failed" and error in outcome.error
     assert time.perf_counter() - started < 25
+
+
+def test_a_failing_progress_display_and_personal_data_in_an_error_do_not_reach_the_run(tmp_path, monkeypatch):
+    # the CLI prints each report's error; text like "[/]" once made rich raise and the run was
+    # deleted. The run goes on whatever the display does, and the error is masked and kept.
+    from journey.runs import runner
+    from journey.runs.playbooks import Playbook, ReportSpec
+
+    monkeypatch.setenv("JOURNEY_ROOT", str(tmp_path))
+    (tmp_path / "notebooks").mkdir()
+    _one_cell_notebook(tmp_path / "notebooks" / "fails.ipynb", "raise ValueError('[/] mail carol@example.com')")
+    _one_cell_notebook(tmp_path / "notebooks" / "works.ipynb", "y = x + 1")
+    reports = [ReportSpec(name="fails", notebook="fails.ipynb"), ReportSpec(name="works", notebook="works.ipynb")]
+    book = Playbook(name="pb", description="d", audience="analysts", schedule="0 7 * * 1", reports=reports)
+    planned = [(report, {}) for report in book.reports]
+
+    def broken_display(outcome, done, total):
+        raise RuntimeError("closing tag '[/]' has nothing to close")
+
+    outcomes = runner._execute_all(book, planned, tmp_path, 1, broken_display)
+    assert [(o.name, o.status) for o in outcomes] == [("fails", "failed"), ("works", "ok")]
+    assert outcomes[0].error == "ValueError: [/] mail [EMAIL]"

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from journey import config
+from journey.data.atomic import write_text
 from journey.display.text import percent
 from journey.experiments.metrics import Mean, Proportion, Ratio
 from journey.experiments.power import sample_size
@@ -292,12 +291,5 @@ def new_experiment(
         f"# Experiment playbook (journey experiment new). Sample size: {n:,} users per arm to detect a "
         f"{percent(mde, 0)} relative change\n# from a {percent(baseline)} baseline at alpha 0.05, power 0.8.\n"
     )
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(header + yaml.safe_dump(payload, sort_keys=False, allow_unicode=True))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_text(path, header + yaml.safe_dump(payload, sort_keys=False, allow_unicode=True))
     return path

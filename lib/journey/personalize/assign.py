@@ -12,8 +12,6 @@ reads the effect, with ``holdout`` as the control.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from journey.data.atomic import write_text
 from journey.display.results import TableResult
 from journey.personalize.rules import RuleSet
 from journey.validation import input_error, require_columns
@@ -161,17 +160,7 @@ def _reach(actions: pd.DataFrame, ordered, n: int) -> pd.DataFrame:
 def write_csv(assignment: Assignment, path: str | Path) -> Path:
     """Write the actions atomically (a temporary file in the same folder, then a rename), so an
     activation job never reads half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            assignment.actions.to_csv(handle, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text(path, assignment.actions.to_csv(index=False), newline="")
 
 
 __all__ = ["ACTION_COLUMNS", "HOLDOUT", "TREATMENT", "Assignment", "assign", "holdout_draw", "write_csv"]

@@ -18,13 +18,13 @@ playbook changed after the export (schedule or parameters no longer those of the
 from __future__ import annotations
 
 import hashlib
-import os
 import pprint
 import shlex
 import sys
 from pathlib import Path
 
 from journey import config
+from journey.data.atomic import write_text
 from journey.runs.playbooks import Playbook, load_playbook
 from journey.runs.runner import resolve_parameters
 from journey.validation import input_error
@@ -150,12 +150,7 @@ def export_dag(playbook: str | Path, out_dir: Path, journey_bin: str | None = No
     book = load_playbook(path)
     journey = journey_bin or str(Path(sys.executable).parent / "journey")
     text = render_dag(path, book, journey, config.project_root())
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{dag_id(book)}.py"
-    tmp = out_dir / f".{target.name}.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return write_text(out_dir / f"{dag_id(book)}.py", text)
 
 
 def playbook_file(playbook: str | Path) -> Path:

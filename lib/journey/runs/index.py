@@ -11,12 +11,12 @@ Built from the ``run.json`` files alone, so it can be rebuilt at any time
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
+from journey.data.atomic import write_text
 from journey.display.report import kpi_text
 
 _TEMPLATE = Path(__file__).parent / "templates" / "reports_index.html.j2"
@@ -152,7 +152,5 @@ def write_index(reports_dir: Path) -> Path:
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     html = env.from_string(_TEMPLATE.read_text(encoding="utf-8")).render(playbooks=collect_runs(reports_dir))
     target = reports_dir / "index.html"
-    tmp = reports_dir / ".index.html.tmp"
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, target)
+    write_text(target, html)  # runs of other playbooks, `journey index` and `serve` write it too
     return target

@@ -18,11 +18,11 @@ import shutil
 from pathlib import Path
 
 from journey import config
+from journey.data.atomic import write_text
 from journey.runs.playbooks import Playbook
 from journey.runs.runner import (
     RunResult,
     _as_entry,
-    _atomic_write,
     _discard_stale,
     _execute_all,
     _new_run_id,
@@ -79,7 +79,7 @@ def join_locked(playbook: Playbook, planned: list, jobs, on_progress, adhoc: str
         "external_run_id": external_id,
         "status": _joined_status(playbook, entries) if finished else "running",
     }
-    _atomic_write(folder / "run.json", json.dumps(record, indent=2, default=str))
+    write_text(folder / "run.json", json.dumps(record, indent=2, default=str))
     if finished:
         from journey.runs.index import write_index
 
@@ -119,7 +119,7 @@ def finish_run(playbook: Playbook, external_id: str, *, where: str, wait: bool =
         if folder.name.startswith("."):
             if (base / record["run_id"]).exists():  # another run started in the same second
                 record["run_id"] = _new_run_id(base)[1]
-            _atomic_write(folder / "run.json", json.dumps(record, indent=2, default=str))
+            write_text(folder / "run.json", json.dumps(record, indent=2, default=str))
             target = base / record["run_id"]
             folder.rename(target)
             folder = target

@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -34,9 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from journey import config
+from journey.data.atomic import write_text
 from journey.runs import notebook_params
 from journey.runs.playbooks import Playbook, ReportSpec
 from journey.validation import input_error, quote_list
+
+log = logging.getLogger(__name__)
 
 WINDOW_PARAMETERS = ("start_date", "end_date", "window_days")
 
@@ -156,10 +160,12 @@ def _next_kernel(cwd: str, prepare_next: bool):
     return km
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def _error_text(text: str) -> str:
+    """A report's error as the reports show it: personal data masked (an exception message may
+    quote customer text, and the error reaches the report header, the index and run.json)."""
+    from journey.feedback.pii import mask_pii
+
+    return mask_pii(text)
 
 
 def execute_report(job: ReportJob) -> ReportOutcome:
@@ -192,9 +198,9 @@ def execute_report(job: ReportJob) -> ReportOutcome:
             km=km,
         )
     except PapermillExecutionError as exc:
-        status, error = "failed", f"{exc.ename}: {exc.evalue}"
+        status, error = "failed", _error_text(f"{exc.ename}: {exc.evalue}")
     except Exception as exc:  # noqa: BLE001 - kernel death, timeout: report it, keep the others running
-        status, error = "failed", f"{type(exc).__name__}: {exc}"
+        status, error = "failed", _error_text(f"{type(exc).__name__}: {exc}")
     finally:
         shutdown(km)
     cells = 0.0
@@ -212,7 +218,7 @@ def execute_report(job: ReportJob) -> ReportOutcome:
         parameters=job.parameters,
         error=error,
     )
-    _atomic_write(out_html, render_notebook(node, meta))
+    write_text(out_html, render_notebook(node, meta))
     kpis = declared_kpis(node.cells) if status == "ok" else []
     return job.outcome(status, error, started, time.perf_counter() - t0, cells, out_ipynb.name, kpis)
 
@@ -429,7 +435,7 @@ def _run_locked(playbook: Playbook, planned: list, jobs: int | None, on_progress
     try:
         outcomes = _execute_all(playbook, planned, work, jobs, on_progress)
         record = _record(playbook, run_id, started, planned, [_as_entry(o) for o in outcomes], adhoc)
-        _atomic_write(work / "run.json", json.dumps(record, indent=2, default=str))
+        write_text(work / "run.json", json.dumps(record, indent=2, default=str))
         work.rename(base / run_id)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -494,7 +500,10 @@ def _execute_all(
                 outcome = _crashed(futures[future], exc)
             outcomes[outcome.name] = outcome
             if on_progress:
-                on_progress(outcome, done, len(job_list))
+                try:
+                    on_progress(outcome, done, len(job_list))
+                except Exception:
+                    log.exception("progress display failed for %s", outcome.name)
     return [outcomes[job.name] for job in job_list]
 
 
@@ -502,13 +511,13 @@ def _crashed(job: ReportJob, exc: BaseException) -> ReportOutcome:
     """Outcome for a report whose worker died before it could render anything."""
     from journey.runs.render import ReportMeta, render_notebook
 
-    error = f"worker crashed: {type(exc).__name__}: {exc}"
+    error = _error_text(f"worker crashed: {type(exc).__name__}: {exc}")
     html = Path(job.work_dir) / f"{job.name}.html"
     try:
         meta = ReportMeta(job.title, "failed", "not run", job.window, job.parameters, error)
-        _atomic_write(html, render_notebook(Path(job.notebook), meta))
+        write_text(html, render_notebook(Path(job.notebook), meta))
     except Exception:  # noqa: BLE001 - rendering is best effort here
-        _atomic_write(html, f"<!DOCTYPE html><title>{job.name}</title><p>failed: worker crashed</p>")
+        write_text(html, f"<!DOCTYPE html><title>{job.name}</title><p>failed: worker crashed</p>")
     return job.outcome("failed", error, dt.datetime.now(dt.UTC), 0.0, 0.0, ipynb="")
 
 
