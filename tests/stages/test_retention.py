@@ -164,3 +164,37 @@ def test_index_of_day_matches_the_engines_period_index(period):
     table = ibis.memtable(frame)
     got = table.select(p=retention.period_index(table, "ts", period)).execute()["p"].tolist()
     assert got == [retention.index_of_day(day, period) for day in days]
+
+
+def test_rolling_counts_no_return_after_end():
+    # the data ends at `end` (2026-09-13, a Sunday): a return on 09-21 is not observed, so week 0
+    # has no one returning "in week 0 or later" yet; classic already gave 0 (hand-computed)
+    log = pd.DataFrame(
+        {
+            "user_id": [1, 1],
+            "ts": pd.to_datetime(["2026-09-07 10:00", "2026-09-21 10:00"], utc=True),
+            "event": ["s", "r"],
+        }
+    )
+    for rolling in (True, False):
+        table = retention.cohorts(
+            log, "s", ["r"], period="week", periods=1, rolling=rolling, end="2026-09-13"
+        ).to_frame()
+        assert table[0].tolist() == [0] and table[1].isna().all() and table["cohort_size"].tolist() == [1]
+    after = retention.cohorts(log, "s", ["r"], period="week", periods=2, rolling=True, end="2026-09-27").to_frame()
+    assert after.loc[0, [0, 1, 2]].tolist() == [1, 1, 1]  # observed now: week 2 or later counts in 0-2
+
+
+@pytest.mark.parametrize("tier", [[np.nan, 2.0], pd.array([None, 2], dtype="Int64"), [None, "gold"]])
+def test_a_null_breakdown_value_is_a_group_of_its_own_whatever_the_column_type(tier):
+    log = pd.DataFrame(
+        {
+            "user_id": [1, 2],
+            "ts": pd.to_datetime(["2026-09-07 10:00", "2026-09-07 11:00"], utc=True),
+            "event": ["s", "s"],
+            "tier": tier,
+        }
+    )
+    table = retention.cohorts(log, "s", ["s"], period="day", periods=0, by="tier").to_frame()
+    assert table["cohort_size"].tolist() == [1, 1] and table[0].tolist() == [1, 1]
+    assert table["tier"].isna().sum() == 1

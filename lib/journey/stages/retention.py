@@ -176,6 +176,9 @@ def cohorts(
         latest = table[ts].max().execute()
         last_day = utc_instant(latest, "end").date()  # Spark hands back naive UTC values
     end_excl = last_day + dt.timedelta(days=1)
+    if end not in (None, ""):  # the data ends at `end`: later events are not observed (nor returns)
+        end_s = int(dt.datetime.combine(end_excl, dt.time(), dt.UTC).timestamp())
+        table = table.filter(seconds(table, ts) < end_s)
 
     rows = table.filter(table[event] == cohort_event)
     rows = rows.select(u=rows[user_id], t=seconds(rows, ts), c=period_index(rows, ts, period), b=rows[by] if by else 0)
@@ -219,9 +222,9 @@ def _layout(
     """Counts per (cohort, k) -> the wide table, nulling cells whose period had not ended."""
     sizes = sizes.sort_values(["c", "b"], ignore_index=True)
     matrix = np.zeros((len(sizes), periods + 1), dtype=np.int64)
-    position = {(int(c), b): i for i, (c, b) in enumerate(zip(sizes["c"], sizes["b"], strict=True))}
+    position = {(int(c), _group(b)): i for i, (c, b) in enumerate(zip(sizes["c"], sizes["b"], strict=True))}
     for c, b, k, n in zip(counts["c"], counts["b"], counts["k"], counts["n"], strict=True):
-        i = position[(int(c), b)]
+        i = position[(int(c), _group(b))]
         if rolling:
             matrix[i, : min(int(k), periods) + 1] += int(n)
         elif 0 <= k <= periods:
@@ -236,6 +239,11 @@ def _layout(
         out[k] = pd.array(np.where(observed, matrix[:, k], 0), dtype="Int64")
         out.loc[~observed, k] = pd.NA
     return out
+
+
+def _group(value: object) -> object:
+    """A breakdown value as a lookup key: every kind of null (None, NaN, NA) is one group (NaN != NaN)."""
+    return None if pd.isna(value) else value
 
 
 def _period_end(index: int, period: str) -> dt.date:
