@@ -160,3 +160,31 @@ def test_rendering_shows_one_row_per_channel_with_each_models_share():
             first == f"{share.loc[channel, 'first'] * 100:.3g}%" and last == f"{share.loc[channel, 'last'] * 100:.3g}%"
         )
     assert result.to_frame().columns.tolist()[:4] == ["channel", "model", "conversions", "revenue"]  # data unchanged
+
+
+def test_time_decay_credits_touches_older_than_a_thousand_half_lives():
+    # 2^(-age/half-life) underflows to 0 past ~1075 half-lives; normalised, a lone touch still
+    # takes the whole conversion, and two old touches a day apart split it 1/3 : 2/3 (half-life 1 day)
+    lone = pd.DataFrame(
+        {
+            "user_id": [1, 1],
+            "ts": pd.to_datetime(["2023-08-01", "2026-09-02"], utc=True),
+            "event": ["visit", "buy"],
+            "channel": ["A", "A"],
+            "revenue": [None, 5.0],
+        }
+    )
+    out = attribution.attribute(lone, ["visit"], "buy", models=["time_decay"], half_life_days=1).to_frame()
+    row = out.set_index("channel").loc["A"]
+    assert (row["conversions"], row["revenue"], row["share"]) == pytest.approx((1.0, 5.0, 1.0))
+    two = pd.DataFrame(
+        {
+            "user_id": [1, 1, 1],
+            "ts": pd.to_datetime(["2023-08-01", "2023-08-02", "2026-09-02"], utc=True),
+            "event": ["visit", "visit", "buy"],
+            "channel": ["A", "B", "A"],
+            "revenue": [None, None, 3.0],
+        }
+    )
+    credit = attribution.attribute(two, ["visit"], "buy", models=["time_decay"], half_life_days=1).to_frame()
+    assert credit.set_index("channel")["conversions"].to_dict() == pytest.approx({"A": 1 / 3, "B": 2 / 3})

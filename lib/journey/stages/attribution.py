@@ -118,8 +118,11 @@ def _rule_weights(touches: ibis.Table, model: str, half_life_s: float) -> ibis.T
             weight = ibis.cases((t.n == 1, 1.0), (t.n == 2, 0.5), else_=ends)
         else:  # time_decay
             age = (t.cts.epoch_seconds() - t.tts.epoch_seconds()).cast("float64")
-            raw = (-(age / half_life_s) * math.log(2)).exp()
-            w0 = t.mutate(raw=raw)
+            a = t.mutate(age=age)
+            # ages counted from the user's newest touch: the same normalised weights, but the
+            # newest weighs 1, so touches more than ~1075 half-lives old cannot all underflow to 0 (0/0)
+            a = a.mutate(rel=a.age - a.age.min().over(ibis.window(group_by="u")))
+            w0 = a.mutate(raw=(-(a.rel / half_life_s) * math.log(2)).exp())
             w = w0.mutate(w=w0.raw / w0.raw.sum().over(ibis.window(group_by="u")))
         if model != "time_decay":
             w = t.mutate(w=weight)
