@@ -22,7 +22,7 @@ audience: tests
 schedule: '0 7 * * MON'
 timezone: Europe/Berlin
 retry_after_s: 30
-parameters: {shared: 5, other: 1}
+parameters: {shared: 5}
 reports:
   - {name: first, notebook: first.ipynb, parameters: {n: 2}}
   - {name: second, notebook: second.ipynb}

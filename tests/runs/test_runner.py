@@ -95,6 +95,7 @@ def test_only_runs_the_named_report(tmp_path):
         (lambda t: t.replace("{x: 2}", "{y: 2}"), r"unknown parameter 'y' for ok.ipynb; expected one of 'factor', 'x'"),
         (lambda t: t.replace("{x: 2}", "{x: two}"), r"parameter 'x' = 'two' is a str; expected int"),
         (lambda t: t.replace("notebook: ok.ipynb", "notebook: missing.ipynb"), r"notebook 'missing.ipynb' not found"),
+        (lambda t: t.replace("factor: 3", "factr: 3"), r"shared parameter 'factr' is declared by no report"),
     ],
 )
 def test_bad_playbooks_are_rejected_before_anything_runs(tmp_path, monkeypatch, edit, message):
@@ -267,3 +268,26 @@ def test_a_failing_progress_display_and_personal_data_in_an_error_do_not_reach_t
     outcomes = runner._execute_all(book, planned, tmp_path, 1, broken_display)
     assert [(o.name, o.status) for o in outcomes] == [("fails", "failed"), ("works", "ok")]
     assert outcomes[0].error == "ValueError: [/] mail [EMAIL]"
+
+
+def test_a_damaged_notebook_a_bad_list_value_and_a_folder_are_one_line_errors(tmp_path, monkeypatch):
+    from journey.runs import notebook_params
+
+    root = build_e2e_project(tmp_path)
+    monkeypatch.setenv("JOURNEY_ROOT", str(root))
+    (root / "notebooks" / "ok.ipynb").write_text("{not json")
+    with pytest.raises(JourneyInputError, match=r"ok.ipynb: is not a readable notebook"):
+        plan(load_playbook(root / "playbooks" / "e2e.yml"), None, {}, "e2e.yml")
+    with pytest.raises(JourneyInputError, match=r"--param segs: value '\[a' is not a valid list"):
+        notebook_params.coerce("[a", "list", "--param segs")
+    with pytest.raises(JourneyInputError, match=r"playbooks: is a folder, not a playbook"):
+        load_playbook(root / "playbooks")
+
+
+def test_a_bad_date_names_the_playbook_and_the_report():
+    from journey import config
+
+    book = load_playbook(config.playbooks_dir() / "weekly-journey-review.yml")
+    with pytest.raises(JourneyInputError) as caught:
+        plan(book, ["overview"], {"end_date": "2024-13-01"}, "weekly-journey-review.yml")
+    assert str(caught.value).startswith("weekly-journey-review.yml: report 'overview': parameter 'end_date'")

@@ -22,7 +22,7 @@ from ibis.backends import BaseBackend
 
 from journey.data.sources import connect
 from journey.data.window import Window, resolve_window
-from journey.validation import input_error, quote_list
+from journey.validation import JourneyInputError, input_error, quote_list
 
 # papermill's inferred type names → the Python types a value may have.
 _ACCEPTS: dict[str, tuple[type, ...]] = {
@@ -43,8 +43,15 @@ def _declared_cached(path: str, mtime: float) -> dict[str, dict[str, Any]]:
 
 
 def declared(path: Path) -> dict[str, dict[str, Any]]:
-    """``{name: {inferred_type_name, default, help}}`` from the notebook's parameters cell."""
-    return _declared_cached(str(path), path.stat().st_mtime)
+    """``{name: {inferred_type_name, default, help}}`` from the notebook's parameters cell; a file
+    that is not a notebook is an input error naming it."""
+    try:
+        return _declared_cached(str(path), path.stat().st_mtime)
+    except Exception as exc:  # nbformat raises several kinds for a damaged file
+        if isinstance(exc, JourneyInputError):
+            raise
+        problem = f"is not a readable notebook ({type(exc).__name__}: {exc})"
+        raise input_error(str(path), problem, "a .ipynb file") from None
 
 
 def coerce(text: str, type_name: str, where: str) -> Any:
@@ -62,7 +69,10 @@ def coerce(text: str, type_name: str, where: str) -> Any:
         if type_name in ("list", "dict"):
             import yaml
 
-            value = yaml.safe_load(text)
+            try:
+                value = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                raise ValueError(text) from exc
             if not isinstance(value, _ACCEPTS[type_name]):
                 raise ValueError(text)
             return value

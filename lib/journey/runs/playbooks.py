@@ -123,10 +123,14 @@ def load_playbook(path: str | Path) -> Playbook:
             path = candidate
         else:
             raise input_error(str(path), "playbook not found", "a YAML file under playbooks/")
+    if not path.is_file():
+        raise input_error(str(path), "is a folder, not a playbook", "a YAML file under playbooks/")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise input_error(path.name, f"is not valid YAML ({exc})", "a YAML mapping") from None
+    except OSError as exc:
+        raise input_error(str(path), f"cannot be read ({exc.strerror})", "a readable YAML file") from None
     if not isinstance(raw, dict):
         raise input_error(path.name, "is not a YAML mapping", "keys name, description, audience, schedule, reports")
     try:

@@ -38,7 +38,7 @@ from journey import config
 from journey.data.atomic import write_text
 from journey.runs import notebook_params
 from journey.runs.playbooks import Playbook, ReportSpec
-from journey.validation import input_error, quote_list
+from journey.validation import JourneyInputError, input_error, quote_list
 
 log = logging.getLogger(__name__)
 
@@ -325,17 +325,24 @@ def plan(
     for report in reports:
         if not report.path.exists():
             raise input_error(where, f"report {report.name!r}: notebook {report.notebook!r} not found", "notebooks/…")
-    if overrides:
-        declared_anywhere = set().union(*(notebook_params.declared(r.path) for r in reports))
-        unknown = [k for k in overrides if k not in declared_anywhere]
+    # a typo would otherwise be dropped without a word: --param against the reports that run,
+    # the playbook's shared parameters against all its reports
+    checks = (("--param", overrides, reports), ("shared parameter", playbook.parameters, playbook.reports))
+    for what, keys, among in checks:
+        declared_anywhere = set().union(*(notebook_params.declared(r.path) for r in among))
+        unknown = [k for k in keys if k not in declared_anywhere]
         if unknown:
-            raise input_error(
-                where,
-                f"--param {quote_list(unknown)} is declared by no report",
-                f"one of {quote_list(declared_anywhere)}",
-            )
+            problem = f"{what} {quote_list(unknown)} is declared by no report"
+            raise input_error(where, problem, f"one of {quote_list(declared_anywhere)}")
     latest_day_of = functools.cache(_latest_day)  # one max(ts) query per source, not one per report
-    return [(r, fill_window(resolve_parameters(playbook, r, overrides, where), latest_day_of)) for r in reports]
+    planned = []
+    for report in reports:
+        parameters = resolve_parameters(playbook, report, overrides, where)
+        try:
+            planned.append((report, fill_window(parameters, latest_day_of)))
+        except JourneyInputError as exc:  # a bad date or window: say which playbook and report
+            raise JourneyInputError(f"{where}: report {report.name!r}: {exc}") from None
+    return planned
 
 
 def run_playbook(
