@@ -291,3 +291,26 @@ def test_a_bad_date_names_the_playbook_and_the_report():
     with pytest.raises(JourneyInputError) as caught:
         plan(book, ["overview"], {"end_date": "2024-13-01"}, "weekly-journey-review.yml")
     assert str(caught.value).startswith("weekly-journey-review.yml: report 'overview': parameter 'end_date'")
+
+
+def test_a_window_left_to_the_notebooks_defaults_is_resolved_and_stated(tmp_path, monkeypatch):
+    # the playbook passes no window: the notebook's defaults (7 days to 2026-11-22) are what it
+    # will read, so they are what the header and the index state, not "all data"
+    from journey.runs import runner
+    from tests.helpers import write_notebook
+
+    root = build_e2e_project(tmp_path)
+    monkeypatch.setenv("JOURNEY_ROOT", str(root))
+    write_notebook(
+        root / "notebooks" / "ok.ipynb",
+        "x: int = 1  # a number\nfactor: int = 2  # shared factor\nstart_date: str = ''  # first day\n"
+        "end_date: str = '2026-11-22'  # last day\nwindow_days: int = 7  # days",
+        "x",
+    )
+    (_, parameters), *_ = plan(load_playbook(root / "playbooks" / "e2e.yml"), ["ok"], {}, "e2e.yml")
+    assert (parameters["start_date"], parameters["end_date"], parameters["window_days"]) == (
+        "2026-11-16",
+        "2026-11-22",
+        7,
+    )
+    assert runner._window_text(parameters) == "2026-11-16 to 2026-11-22 (7 days, UTC)"

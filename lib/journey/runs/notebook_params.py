@@ -54,6 +54,17 @@ def declared(path: Path) -> dict[str, dict[str, Any]]:
         raise input_error(str(path), problem, "a .ipynb file") from None
 
 
+def default(declaration: dict[str, Any]) -> list[Any]:
+    """The declared default value as ``[value]``, or ``[]`` when it is not a plain literal
+    (papermill gives the default as source text, e.g. ``'28'`` or ``'""'``)."""
+    import ast
+
+    try:
+        return [ast.literal_eval(str(declaration.get("default")))]
+    except (ValueError, SyntaxError):
+        return []
+
+
 def coerce(text: str, type_name: str, where: str) -> Any:
     """Turn a ``--param k=v`` string into the declared type."""
     try:

@@ -229,9 +229,14 @@ def resolve_parameters(
     overrides: dict[str, str],
     where: str,
 ) -> dict[str, Any]:
-    """Shared parameters the notebook declares, then the report's own, then ``--param`` overrides."""
+    """The notebook's own defaults of the data window and source, then the shared parameters it
+    declares, then the report's own, then ``--param`` overrides. Starting from the window's
+    defaults lets the runner resolve and state the window a notebook will use even when the
+    playbook leaves it to the notebook (it was labelled "all data" while the report read 28 days)."""
     declared = notebook_params.declared(report.path)
-    merged = {k: v for k, v in playbook.parameters.items() if k in declared}
+    window_keys = [k for k in (*WINDOW_PARAMETERS, "source") if k in declared]
+    merged = {k: v for k in window_keys for v in notebook_params.default(declared[k])}
+    merged.update({k: v for k, v in playbook.parameters.items() if k in declared})
     merged.update(report.parameters)
     for key, text in overrides.items():
         if key in declared:
