@@ -314,3 +314,23 @@ def test_a_window_left_to_the_notebooks_defaults_is_resolved_and_stated(tmp_path
         7,
     )
     assert runner._window_text(parameters) == "2026-11-16 to 2026-11-22 (7 days, UTC)"
+
+
+def test_a_report_that_kills_its_worker_fails_alone(tmp_path, monkeypatch):
+    # the kernel's parent is the pool worker: killing it breaks the pool, and the reports that
+    # were running or waiting beside it run again in pools of their own
+    from journey.runs import runner
+    from journey.runs.playbooks import Playbook, ReportSpec
+
+    monkeypatch.setenv("JOURNEY_ROOT", str(tmp_path))
+    (tmp_path / "notebooks").mkdir()
+    _one_cell_notebook(
+        tmp_path / "notebooks" / "killer.ipynb", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
+    )
+    _one_cell_notebook(tmp_path / "notebooks" / "slow.ipynb", "import time\ntime.sleep(3)")
+    names = ["killer", "slow", "after"]
+    reports = [ReportSpec(name=n, notebook="killer.ipynb" if n == "killer" else "slow.ipynb") for n in names]
+    book = Playbook(name="pb", description="d", audience="analysts", schedule="0 7 * * 1", reports=reports)
+    outcomes = runner._execute_all(book, [(r, {}) for r in reports], tmp_path, 2, None)
+    assert [(o.name, o.status) for o in outcomes] == [("killer", "failed"), ("slow", "ok"), ("after", "ok")]
+    assert outcomes[0].error.startswith("worker crashed: BrokenProcessPool")

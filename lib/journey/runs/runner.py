@@ -29,6 +29,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from multiprocessing.util import Finalize
 from pathlib import Path
@@ -503,20 +504,41 @@ def _execute_all(
     workers = max(1, min(jobs or os.cpu_count() or 1, len(job_list)))
     outcomes: dict[str, ReportOutcome] = {}
     cwd = str(config.project_root())
+
+    def finished(outcome: ReportOutcome) -> None:
+        outcomes[outcome.name] = outcome
+        if on_progress:
+            try:
+                on_progress(outcome, len(outcomes), len(job_list))
+            except Exception:  # showing progress must never abort the run (logged)
+                log.exception("progress display failed for %s", outcome.name)
+
+    lost = _run_in_pool(job_list, workers, cwd, finished)
+    # A worker that dies (the OOM killer, a segfault) breaks its pool, and every report not yet
+    # done fails with it. Each of those runs once more in a pool of its own, so only the report
+    # that kills its worker again ends as "worker crashed".
+    for job, _ in lost:
+        for again, exc in _run_in_pool([job], 1, cwd, finished):
+            finished(_crashed(again, exc))
+    return [outcomes[job.name] for job in job_list]
+
+
+def _run_in_pool(
+    job_list: list[ReportJob], workers: int, cwd: str, finished: Callable[[ReportOutcome], None]
+) -> list[tuple[ReportJob, BaseException]]:
+    """Run the jobs in one process pool, passing each outcome to ``finished``; returns the jobs
+    lost because a worker died and broke the pool (with that error), for the caller to retry."""
+    lost: list[tuple[ReportJob, BaseException]] = []
     with ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker, initargs=(cwd,)) as pool:
         futures = {pool.submit(execute_report, job): job for job in job_list}
-        for done, future in enumerate(as_completed(futures), start=1):
+        for future in as_completed(futures):
             try:
-                outcome = future.result()
-            except Exception as exc:  # noqa: BLE001 - a dead worker fails its report, not the run
-                outcome = _crashed(futures[future], exc)
-            outcomes[outcome.name] = outcome
-            if on_progress:
-                try:
-                    on_progress(outcome, done, len(job_list))
-                except Exception:
-                    log.exception("progress display failed for %s", outcome.name)
-    return [outcomes[job.name] for job in job_list]
+                finished(future.result())
+            except BrokenProcessPool as exc:
+                lost.append((futures[future], exc))
+            except Exception as exc:  # noqa: BLE001 - a job that cannot run fails its report, not the run
+                finished(_crashed(futures[future], exc))
+    return lost
 
 
 def _crashed(job: ReportJob, exc: BaseException) -> ReportOutcome:
