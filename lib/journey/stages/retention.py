@@ -31,7 +31,7 @@ import pandas as pd
 from journey.data.days import utc_instant
 from journey.data.event_input import check_events_exist, check_steps, prepare_events, row_count, seconds
 from journey.data.sources import DataLike
-from journey.data.window import parse_date
+from journey.data.window import Window, parse_date
 from journey.display.results import TableResult, display_frame
 from journey.stats.intervals import wilson
 from journey.validation import check_option, input_error
@@ -177,8 +177,7 @@ def cohorts(
         last_day = utc_instant(latest, "end").date()  # Spark hands back naive UTC values
     end_excl = last_day + dt.timedelta(days=1)
     if end not in (None, ""):  # the data ends at `end`: later events are not observed (nor returns)
-        end_s = int(dt.datetime.combine(end_excl, dt.time(), dt.UTC).timestamp())
-        table = table.filter(seconds(table, ts) < end_s)
+        table = Window(last_day, last_day).until_end(table, ts)
 
     rows = table.filter(table[event] == cohort_event)
     rows = rows.select(u=rows[user_id], t=seconds(rows, ts), c=period_index(rows, ts, period), b=rows[by] if by else 0)
