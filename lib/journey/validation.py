@@ -39,6 +39,12 @@ def check_option(name: str, value: Any, valid: Iterable[Any]) -> None:
         raise input_error(name, f"unknown value {value!r}", f"one of {quote_list(valid)}")
 
 
+def check_level(alpha: float, name: str = "alpha") -> None:
+    """Reject a significance level outside (0, 1): every interval and test takes one."""
+    if not 0 < alpha < 1:
+        raise input_error(f"parameter {name!r}", f"is {alpha!r}", "a level between 0 and 1 (exclusive)")
+
+
 def require_columns(columns: Iterable[str], required: Iterable[str], where: str) -> None:
     """Raise when any of ``required`` is missing from ``columns``, naming all that are present."""
     present = list(columns)

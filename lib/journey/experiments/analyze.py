@@ -26,7 +26,7 @@ from journey.experiments.srm import SRMResult, srm_from_counts
 from journey.experiments.stats import Moments, pooled_quantiles, reduce_moments
 from journey.stats import dist
 from journey.stats.multiple import Correction, adjust_pvalues, adjusted_alpha
-from journey.validation import check_option, input_error, quote_list, require_columns
+from journey.validation import check_level, check_option, input_error, quote_list, require_columns
 
 FRAME_COLUMNS = (
     "metric", "variant", "n_control", "n_treatment", "control_mean", "treatment_mean", "effect_size",
@@ -176,8 +176,7 @@ def analyze(
     check_option("correction", correction, ("holm", "bh", "by", "bonferroni", "none"))
     check_option("adjustment", adjustment, ("lin", "pooled"))
     check_option("rel_ci", rel_ci, ("delta", "log", "fieller"))
-    if not 0 < alpha < 1:
-        raise input_error("alpha", f"is {alpha}", "a level in (0, 1)")
+    check_level(alpha)
     metrics = list(metrics)
     if not metrics:
         raise input_error("metrics", "is empty", "at least one Proportion, Mean or Ratio")

@@ -42,7 +42,7 @@ from journey.experiments.results import read_results, validate_results
 from journey.stats import dist
 from journey.stats.intervals import z_quantile
 from journey.stats.meta import MetaAnalysis, Method, random_effects, shrink
-from journey.validation import check_option, input_error
+from journey.validation import check_level, check_option
 
 MIN_HISTORY = 5
 """Fewer finished tests than this: no prior is estimated (the numbers are NaN, the status says why)."""
@@ -174,8 +174,7 @@ def portfolio(results: pd.DataFrame | str | Path, method: Method = "dl", alpha: 
     (60, 15, True)
     """
     check_option("method", method, ("dl", "reml"))
-    if not 0 < alpha < 1:
-        raise input_error("alpha", f"is {alpha}", "a level in (0, 1)")
+    check_level(alpha)
     frame = read_results(results) if isinstance(results, (str, Path)) else validate_results(results, "results")
     tests = finished_tests(frame)
     k = len(tests)

@@ -20,7 +20,7 @@ from typing import Any
 from scipy import optimize
 
 from journey.stats import dist
-from journey.validation import input_error
+from journey.validation import check_level, input_error
 
 _KINDS = ("proportion", "mean", "ratio")
 
@@ -60,8 +60,7 @@ def _power(n: float, delta: float, sigma2: float, alpha: float) -> float:
 
 
 def _check(alpha: float, power: float | None = None) -> None:
-    if not 0 < alpha < 1:
-        raise input_error("alpha", f"is {alpha}", "a level in (0, 1)")
+    check_level(alpha)
     if power is not None and not alpha < power < 1:
         raise input_error("power", f"is {power}", "a probability in (alpha, 1)")
 

@@ -32,7 +32,7 @@ from journey.display.results import ResultMixin, display_frame
 from journey.display.text import money
 from journey.impact import at_risk, pain_points, transitions
 from journey.impact.transitions import Target
-from journey.validation import JourneyInputError, check_option, input_error
+from journey.validation import JourneyInputError, check_level, check_option, input_error
 
 Period = Literal["day", "week", "month"]
 PERIOD_DAYS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
@@ -184,8 +184,7 @@ def opportunities(
     check_option("target", target, transitions.TARGETS)
     check_option("period", period, tuple(PERIOD_DAYS))
     transitions.check_lift(lift)
-    if not 0 < alpha < 1:
-        raise input_error("parameter 'alpha'", f"is {alpha!r}", "a number between 0 and 1")
+    check_level(alpha)
     if target == "best_segment" and by is None:
         raise input_error("parameter 'by'", "is None with target='best_segment'",
                           "a segment column of the events (device, channel, ...) or another target")  # fmt: skip

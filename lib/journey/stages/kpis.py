@@ -19,7 +19,7 @@ from journey.data.event_input import prepare_events, row_count
 from journey.data.sources import DataLike
 from journey.display.results import TableResult
 from journey.stats.intervals import newcombe_difference
-from journey.validation import input_error
+from journey.validation import check_level
 
 STAGE_EVENTS: dict[str, tuple[str, ...]] = {
     "awareness": ("ad_impression", "landing_view", "article_view"),
@@ -137,8 +137,7 @@ def exposure_conversion(
 ) -> StageTable:
     """Among users who did ``population_event``: conversion (ever did ``outcome_event``) of users
     exposed to each event vs those not exposed, the difference and its Newcombe CI. Association only."""
-    if not 0 < alpha < 1:
-        raise input_error("parameter 'alpha'", f"is {alpha!r}", "a number between 0 and 1")
+    check_level(alpha)
     table = prepare_events(events)
     columns = [
         "exposure", "label", "exposed_users", "exposed_conversion", "unexposed_users", "unexposed_conversion",

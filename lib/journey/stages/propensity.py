@@ -31,7 +31,7 @@ from journey.data.event_input import parse_window, prepare_events, row_count, se
 from journey.data.sources import DataLike
 from journey.display.results import ResultMixin
 from journey.stages.kpis import CONSIDERATION_EXPOSURES, STAGE_EVENTS, stage_case
-from journey.validation import input_error
+from journey.validation import check_level
 
 STAGE_NAMES = ("awareness", "consideration", "decision")
 
@@ -122,8 +122,7 @@ def fit(
     import statsmodels.api as sm
     from sklearn.metrics import roc_auc_score
 
-    if not 0 < alpha < 1:
-        raise input_error("parameter 'alpha'", f"is {alpha!r}", "a number between 0 and 1")
+    check_level(alpha)
     window_s = parse_window(window)
     table = prepare_events(events, extra=[channel, "device", "session_id"], numeric=["page_load_ms"])
     if row_count(table) == 0:
