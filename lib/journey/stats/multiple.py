@@ -46,8 +46,7 @@ def adjust_pvalues(pvalues: Sequence[float], method: Correction = "holm") -> np.
     elif method == "holm":
         adj = np.minimum(np.maximum.accumulate(ranked * (m - np.arange(m))), 1.0)
     else:
-        c = np.sum(1.0 / np.arange(1, m + 1)) if method == "by" else 1.0
-        raw = ranked * m * c / np.arange(1, m + 1)
+        raw = ranked * m * _dependence_factor(m, method) / np.arange(1, m + 1)
         adj = np.minimum(np.minimum.accumulate(raw[::-1])[::-1], 1.0)
     back = np.empty(m)
     back[order] = adj
@@ -63,10 +62,9 @@ def adjusted_alpha(pvalues: Sequence[float], alpha: float = 0.05, method: Correc
     if method == "none" or m <= 1:
         return alpha
     if method in ("holm", "bonferroni"):
-        return alpha / m
+        return first_step_alpha(m, alpha, method)
     discoveries = int(np.sum(adjust_pvalues(p, method) <= alpha))
-    c = float(np.sum(1.0 / np.arange(1, m + 1))) if method == "by" else 1.0
-    return max(discoveries, 1) * alpha / (m * c)
+    return max(discoveries, 1) * first_step_alpha(m, alpha, method)
 
 
 def first_step_alpha(m: int, alpha: float = 0.05, method: Correction = "holm") -> float:
@@ -78,5 +76,9 @@ def first_step_alpha(m: int, alpha: float = 0.05, method: Correction = "holm") -
     check_option("correction", method, CORRECTIONS)
     if method == "none" or m <= 1:
         return alpha
-    c = float(np.sum(1.0 / np.arange(1, m + 1))) if method == "by" else 1.0
-    return alpha / (m * c)
+    return alpha / (m * _dependence_factor(m, method))
+
+
+def _dependence_factor(m: int, method: str) -> float:
+    """Benjamini-Yekutieli's ``Σ_{i<=m} 1/i`` (FDR under any dependence); 1 for the others."""
+    return float(np.sum(1.0 / np.arange(1, m + 1))) if method == "by" else 1.0
