@@ -25,8 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import math
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from journey import config
+from journey.data.atomic import replacing
 from journey.validation import input_error, quote_list
 
 if TYPE_CHECKING:
@@ -152,14 +151,8 @@ def record(rows: pd.DataFrame, path: str | Path | None = None) -> int:
         if fresh.empty:
             return 0
         combined = pd.concat([old, fresh], ignore_index=True) if len(old) else fresh.reset_index(drop=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-        os.close(fd)
-        try:
+        with replacing(path) as tmp:
             combined.to_parquet(tmp, index=False)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
     return len(fresh)
 
 

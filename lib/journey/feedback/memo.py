@@ -22,12 +22,12 @@ import importlib.metadata
 import json
 import os
 import pickle
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from journey import config
+from journey.data.atomic import replacing
 
 KEEP = 5
 SOURCES = ("themes.py", "labels.py", "embeddings.py", "cachedembedder.py", "pii.py")
@@ -81,11 +81,8 @@ def save(name: str, result: Any, cache_dir: str | Path | None) -> None:
         return
     folder = _folder(cache_dir)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{uuid.uuid4().hex}.tmp"
-        with tmp.open("wb") as handle:
+        with replacing(folder / f"{name}.pkl") as tmp, tmp.open("wb") as handle:
             pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(folder / f"{name}.pkl")
         stored = sorted(folder.glob("*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in stored[KEEP:]:
             old.unlink(missing_ok=True)

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from journey.data.atomic import replacing
 from journey.data.event_input import parse_window, prepare_events, row_count, seconds
 from journey.data.sources import DataLike
 from journey.display.results import ResultMixin
@@ -63,12 +64,9 @@ class Propensity(ResultMixin):
 
     def export_deciles(self, path: str | Path) -> Path:
         """Write ``user_id, score, decile`` as CSV (atomically: temp file then rename)."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".tmp")
-        self.scores.to_csv(tmp, index=False)
-        tmp.replace(target)
-        return target
+        with replacing(path) as tmp:  # a temp file of its own: two exports never share one
+            self.scores.to_csv(tmp, index=False)
+        return Path(path)
 
 
 def features(
