@@ -88,13 +88,12 @@ def validate_results(frame: pd.DataFrame, where: str = "results") -> pd.DataFram
             f"missing column(s) {quote_list(missing)}",
             f"the results store's columns {quote_list(STORE_COLUMNS)}",
         )
-    for c in _NUMERIC:
-        values = pd.to_numeric(frame[c], errors="coerce")
+    numbers = {c: pd.to_numeric(frame[c], errors="coerce") for c in _NUMERIC}
+    for c, values in numbers.items():
         bad = values.isna() & frame[c].notna()
         if bad.any():
             raise input_error(where, f"column {c!r} has a non-number {frame[c][bad].iloc[0]!r}", "numbers")
-    estimates = pd.to_numeric(frame["rel_effect_size"], errors="coerce")
-    ses = pd.to_numeric(frame["rel_effect_se"], errors="coerce")
+    estimates, ses = numbers["rel_effect_size"], numbers["rel_effect_se"]
     unusable = ~(np.isfinite(estimates) & np.isfinite(ses) & (ses > 0))
     if unusable.any():  # a readout records only finite effects; a hand-made history may not
         rows = ", ".join(str(i) for i in frame.index[unusable][:5])

@@ -167,7 +167,6 @@ class Prepared:
         keys = self.con.con.execute(chain.step_rows(f"{key} AS k")).fetchnumpy()["k"]
         if keys.size == 0 or not warming.ready():
             return None
-        keys = np.asarray(keys, dtype=np.int64)
         present = fker.present_codes(keys, layout)
         step_code = [chain.codes[step] for step in self.steps]
         self.arrays = fker.run_keys(keys, layout, step_code, self.window_s, mode, self.detail)  # type: ignore[arg-type]
