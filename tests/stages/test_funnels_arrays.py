@@ -181,7 +181,7 @@ def test_regroup_is_a_stable_sort_on_the_user_bits(span, max_width):
     users = rng.integers(0, span + 1, 3_000)
     keys = (users << 10) | rng.integers(0, 1 << 10, users.size)
     expected = keys[np.argsort(users, kind="stable")]
-    got = fker._regroup(keys.copy(), 0, span, 10, max_width)
+    got = fker._regroup(keys.copy(), span, 10, max_width)
     np.testing.assert_array_equal(got, expected)
 
 
@@ -247,7 +247,7 @@ TINY = dict(keys=[(0 << 4) | (0 << 2) | 1, (0 << 4) | (1 << 2) | 2, (1 << 4) | (
 
 def _tiny_levels(kernel) -> list[int]:
     keys = np.array(TINY["keys"], dtype=np.int64)
-    hist, *_ = kernel(keys, 0, TINY["span"], TINY["low_bits"], 2, np.array([1, 2]), 5, False, 0)
+    hist, *_ = kernel(keys, TINY["span"], TINY["low_bits"], 2, np.array([1, 2]), 5, False, 0)
     return hist.tolist()
 
 
@@ -280,7 +280,7 @@ def test_kernel_built_ahead_of_time_runs_without_numba(tmp_path, monkeypatch):
         f"spec = importlib.util.spec_from_file_location({built.name.split('.')[0]!r}, {str(built)!r})\n"
         "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
         f"keys = np.array({TINY['keys']}, dtype=np.int64)\n"
-        "print(module.levels(keys, 0, 1, 4, 2, np.array([1, 2]), 5, False, 0)[0].tolist())\n"
+        "print(module.levels(keys, 1, 4, 2, np.array([1, 2]), 5, False, 0)[0].tolist())\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

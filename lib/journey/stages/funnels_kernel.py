@@ -150,7 +150,7 @@ def run_keys(
         if np.any(users[1:] < users[:-1]):  # numpy's sort, unless already grouped
             keys.sort()
     hist, users, out = kernel(
-        keys, 0, layout.user_span, layout.low_bits, layout.code_bits, codes, window_s, mode == "first_entry", detail
+        keys, layout.user_span, layout.low_bits, layout.code_bits, codes, window_s, mode == "first_entry", detail
     )
     return KernelChain(layout, hist, users, out[0], out[1], out[-1])
 
@@ -178,7 +178,7 @@ class WarmUp:
         try:
             kernel = compiled()
             # the same argument types as run_keys: a JIT kernel loads its cached machine code now
-            kernel(np.zeros(1, dtype=np.int64), 0, 0, 1, 1, np.ones(1, dtype=np.int64), 1, False, 0)
+            kernel(np.zeros(1, dtype=np.int64), 0, 1, 1, np.ones(1, dtype=np.int64), 1, False, 0)
             self.loaded = True
             _loaded.append(time.perf_counter() - started)
         except Exception:  # noqa: BLE001 - any failure to load means the numpy chain
@@ -215,9 +215,9 @@ _compiled: list[Callable] = []
 # global's value when it compiles the function using it)
 _regroup_jit: Callable | None = None
 _walk_all_jit: Callable | None = None
-# the kernel's types, for the ahead-of-time build: keys, ubase, span, low_bits, code_bits,
+# the kernel's types, for the ahead-of-time build: keys, span, low_bits, code_bits,
 # codes, window, first_entry, detail -> (hist, users, out)
-SIGNATURE = "Tuple((i8[:], i8[:], i8[:, :, :]))(i8[::1], i8, i8, i8, i8, i8[::1], i8, b1, i8)"
+SIGNATURE = "Tuple((i8[:], i8[:], i8[:, :, :]))(i8[::1], i8, i8, i8, i8[::1], i8, b1, i8)"
 
 
 def compiled() -> Callable:
@@ -328,7 +328,7 @@ def _build_aot() -> Callable | None:
     return None
 
 
-def _regroup(keys, ubase, span, low_bits, max_width):
+def _regroup(keys, span, low_bits, max_width):
     """The keys grouped by user, order within a user kept: a stable LSD radix sort on the user
     bits, at most ``max_width`` per pass. One counting sort over all users (a single pass)
     scatters its writes across the whole array: on 4.4M users with keys in time order (as
@@ -348,22 +348,22 @@ def _regroup(keys, ubase, span, low_bits, max_width):
         shift = p * width
         fill[:] = 0
         for i in range(n):
-            fill[(((src[i] >> low_bits) - ubase) >> shift) & mask] += 1
+            fill[(src[i] >> (low_bits + shift)) & mask] += 1
         total = 0
         for d in range(mask + 1):
             count = fill[d]
             fill[d] = total
             total += count
         for i in range(n):
-            d = (((src[i] >> low_bits) - ubase) >> shift) & mask
+            d = (src[i] >> (low_bits + shift)) & mask
             dst[fill[d]] = src[i]
             fill[d] += 1
         src, dst = dst, src
     return src
 
 
-def _levels(keys, ubase, span, low_bits, code_bits, codes, window, first_entry, detail):
-    """Levels of every user in ``keys`` (user offsets ``ubase``..``ubase + span``; the caller
+def _levels(keys, span, low_bits, code_bits, codes, window, first_entry, detail):
+    """Levels of every user in ``keys`` (user offsets 0..``span``; the caller
     sorts keys whose users are too sparse for :func:`_regroup`): the histogram of levels and,
     with ``detail`` (see :func:`run_keys`), the per-user arrays of :class:`KernelChain`. Each user's keys
     are sorted in place, so ``keys`` is modified."""
@@ -377,7 +377,7 @@ def _levels(keys, ubase, span, low_bits, code_bits, codes, window, first_entry, 
     if descents == 0:
         return _walk_all_jit(keys, low_bits, code_bits, codes, window, first_entry, detail)
     width = 63 if descents * FEW_RUNS < keys.size else RADIX_BITS
-    regrouped = _regroup_jit(keys, ubase, span, low_bits, width)
+    regrouped = _regroup_jit(keys, span, low_bits, width)
     return _walk_all_jit(regrouped, low_bits, code_bits, codes, window, first_entry, detail)
 
 
