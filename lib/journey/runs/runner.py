@@ -245,14 +245,23 @@ def resolve_parameters(
     return notebook_params.check(merged, report.path, f"{where}: report {report.name!r}")
 
 
-def fill_window(parameters: dict[str, Any], latest_day_of: Callable[[str | None], dt.date]) -> dict[str, Any]:
-    """Fill an empty ``end_date`` with the latest day in the source, and ``start_date`` from ``window_days``."""
+def fill_window(
+    parameters: dict[str, Any], latest_day_of: Callable[[str | None], dt.date], where: str
+) -> dict[str, Any]:
+    """Fill an empty ``end_date`` with the latest day in the source, and ``start_date`` from
+    ``window_days``; a bad date or window is an input error prefixed with ``where`` (the playbook
+    and report)."""
     from journey.data.window import Window
 
     if "end_date" not in parameters and "window_days" not in parameters:
         return parameters
     end = parameters.get("end_date") or latest_day_of(parameters.get("source")).isoformat()
-    window = Window.from_params(str(parameters.get("start_date", "")), str(end), int(parameters.get("window_days", 28)))
+    try:
+        window = Window.from_params(
+            str(parameters.get("start_date", "")), str(end), int(parameters.get("window_days", 28))
+        )
+    except JourneyInputError as exc:
+        raise JourneyInputError(f"{where}: {exc}") from None
     return {
         **parameters,
         "start_date": window.start.isoformat(),
@@ -342,12 +351,9 @@ def plan(
             raise input_error(where, problem, f"one of {quote_list(declared_anywhere)}")
     latest_day_of = functools.cache(_latest_day)  # one max(ts) query per source, not one per report
     planned = []
-    for report in reports:
-        parameters = resolve_parameters(playbook, report, overrides, where)
-        try:
-            planned.append((report, fill_window(parameters, latest_day_of)))
-        except JourneyInputError as exc:  # a bad date or window: say which playbook and report
-            raise JourneyInputError(f"{where}: report {report.name!r}: {exc}") from None
+    for r in reports:
+        parameters = resolve_parameters(playbook, r, overrides, where)
+        planned.append((r, fill_window(parameters, latest_day_of, f"{where}: report {r.name!r}")))
     return planned
 
 
