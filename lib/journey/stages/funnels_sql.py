@@ -174,20 +174,22 @@ class DuckDBChain:
         the name's position in the list of distinct step names; on 20M events a quarter faster
         than a hash join with a name -> code table, and twice as fast as a ``CASE``."""
         user_id, ts, event = (_ident(name) for name in self.names)
-        listed = ", ".join(_literal(name) for name in self.codes)  # in code order: position == code
         return {
             "u": f"src.{user_id}",
             "t": f"epoch_us(src.{ts}) // 1000000",
-            "e": f"CAST(list_position([{listed}], src.{event}) AS SMALLINT)",
+            "e": f"CAST(list_position([{self._listed()}], src.{event}) AS SMALLINT)",
         }
+
+    def _listed(self) -> str:
+        """The distinct step names as SQL literals, in code order (position == code)."""
+        return ", ".join(_literal(name) for name in self.codes)
 
     def step_rows(self, select: str) -> str:
         """``SELECT select`` over the step events: an ``IN`` filter (evaluated on the file's
         dictionary pages). Rows without a user or a time cannot be ordered: left out."""
         user_id, ts, event = (_ident(name) for name in self.names)
-        listed = ", ".join(_literal(name) for name in self.codes)
         return (
-            f"SELECT {select} FROM ({self.source}) AS src WHERE src.{event} IN ({listed}) "
+            f"SELECT {select} FROM ({self.source}) AS src WHERE src.{event} IN ({self._listed()}) "
             f"AND src.{user_id} IS NOT NULL AND src.{ts} IS NOT NULL"
         )
 
